@@ -55,13 +55,13 @@ def cmd_bank_add(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------- grading
 def cmd_check(args: argparse.Namespace) -> int:
-    from harness.pipeline import check_submission
+    from harness.batch import check_submission
 
     return check_submission(Path(args.submission), out_dir=Path(args.out), say=_say)
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from harness.pipeline import grade_many
+    from harness.batch import grade_many
 
     return grade_many([Path(p) for p in args.submissions], bank_dir=Path(args.bank), rubric_path=Path(args.rubric),
                       out_dir=Path(args.out), jobs=args.jobs, audience=args.audience, shard=args.shard,
@@ -69,14 +69,14 @@ def cmd_grade(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from harness.pipeline import rerender_reports
+    from harness.batch import rerender_reports
 
     return rerender_reports([Path(p) for p in args.results], bank_dir=Path(args.bank) if args.bank else None,
                             audience=args.audience, say=_say)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from harness.pipeline import export_results
+    from harness.batch import export_results
 
     return export_results([Path(p) for p in args.results], fmt=args.format,
                           out=Path(args.out) if args.out else None, say=_say)

@@ -19,6 +19,9 @@ class Policy:
     file_size_mb: int = 16  # RLIMIT_FSIZE
     output_bytes: int = 65536  # stdout/stderr kept (head and tail halves); the rest is counted
     allow_batch: bool = False  # func may take a 2-D array of k points and return k values
+    output_limit_mb: int = 64  # stdout + stderr past this: the call is killed (status killed)
+    tmp_mb: int = 64  # size of the sandbox's private /tmp (holds the candidate's copy of its code)
+    pin_cpu: bool = True  # run the grader thread and the sandbox on one core: halves the round trip
 
 
 @dataclass(frozen=True)

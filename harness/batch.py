@@ -1,0 +1,218 @@
+"""Many submissions: ids, parallel workers, progress, resume (skip what has not changed), cohort outputs."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from harness import __version__
+from harness.bank import Bank, load_bank
+from harness.errors import HarnessError, SubmissionError
+from harness.load import submission_id
+from harness.results import SubmissionResult, atomic_write_text, read_results
+from harness.score import Rubric, load_rubric
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    id: str
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """'K/N' (1-based K) -> (K, N); None when not sharding."""
+    if not text:
+        return None
+    try:
+        k, n = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise HarnessError(f"--shard {text!r}: write K/N with whole numbers, e.g. --shard 2/4") from None
+    if not 1 <= k <= n:
+        raise HarnessError(f"--shard {text!r}: K must be between 1 and N, e.g. --shard 1/{max(n, 1)}")
+    return k, n
+
+
+def plan_jobs(sources: list[Path], shard: tuple[int, int] | None) -> list[Job]:
+    """Stable ids from the paths (unique, filesystem-safe), then this shard's slice."""
+    missing = [str(p) for p in sources if not p.exists()]
+    if missing:
+        raise SubmissionError(f"no such submission: {', '.join(missing)}; check the path")
+    taken: set[str] = set()
+    jobs = []
+    for source in sorted(sources, key=lambda p: str(p)):
+        sid = submission_id(source, taken)
+        taken.add(sid)
+        jobs.append(Job(source=source, id=sid))
+    if shard:
+        k, n = shard
+        jobs = [job for i, job in enumerate(jobs) if i % n == k - 1]
+    return jobs
+
+
+def _up_to_date(job: Job, out_dir: Path, bank: Bank, rubric: Rubric) -> SubmissionResult | None:
+    """The saved result when its inputs (submission bytes, bank, rubric, harness version) are unchanged."""
+    path = out_dir / job.id / "results.json"
+    if not path.exists() or not (out_dir / job.id / "report.html").exists():
+        return None
+    try:
+        saved = read_results(path)
+    except HarnessError:
+        return None
+    from harness.load import submission_sha256
+
+    same = (saved.harness_version == __version__ and saved.bank.get("hash") == bank.hash
+            and saved.rubric.get("hash") == rubric.hash and saved.submission.get("sha256") == submission_sha256(job.source))
+    return saved if same else None
+
+
+def _grade_job(job: Job, bank_dir: Path, rubric_path: Path, out_dir: Path, audience: str) -> SubmissionResult:
+    """Worker entry: one submission, its own staging folder, removed afterwards."""
+    from harness.pipeline import grade_one
+
+    bank, rubric = load_bank(bank_dir), load_rubric(rubric_path)
+    staging = Path(tempfile.mkdtemp(prefix=f"harness-stage-{job.id}-"))
+    try:
+        return grade_one(job.source, bank, rubric, out_dir, staging, audience=audience, submission_id=job.id)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def grade_many(sources: list[Path], bank_dir: Path, rubric_path: Path, out_dir: Path, jobs: int | None,
+               audience: str, shard: str | None, say: Say) -> int:
+    """`harness grade`: every submission gets a results.json and report.html; then the cohort outputs."""
+    bank, rubric = load_bank(bank_dir), load_rubric(rubric_path)
+    work = plan_jobs(sources, parse_shard(shard))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: dict[str, SubmissionResult] = {}
+    todo: list[Job] = []
+    for job in work:
+        saved = _up_to_date(job, out_dir, bank, rubric)
+        if saved is not None:
+            results[job.id] = saved
+            say(f"  {job.id}: unchanged since the last run, kept ({saved.score:.1f}/100)")
+        else:
+            todo.append(job)
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    say(f"grading {len(todo)} submission(s) on {bank.path} with {rubric.path} ({workers} worker(s))")
+    started = time.perf_counter()
+    done = 0
+
+    def report(job: Job, result: SubmissionResult) -> None:
+        nonlocal done
+        done += 1
+        results[job.id] = result
+        what = f"{result.score:.1f}/100" if result.status.value == "graded" else f"{result.status.value}: {result.message}"
+        say(f"[{done}/{len(todo)}] {job.id}: {what} ({result.grading_s:.1f} s)")
+
+    if workers == 1:
+        for job in todo:
+            report(job, _grade_job(job, bank_dir, rubric_path, out_dir, audience))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_grade_job, job, bank_dir, rubric_path, out_dir, audience): job for job in todo}
+            for future in as_completed(futures):
+                report(futures[future], future.result())
+    ordered = [results[job.id] for job in work]
+    write_cohort(ordered, bank, out_dir)
+    say(f"done in {time.perf_counter() - started:.1f} s: {out_dir / 'cohort.html'}, {out_dir / 'results.csv'}")
+    return 0
+
+
+def write_cohort(results: list[SubmissionResult], bank: Bank | None, out_dir: Path) -> None:
+    """cohort.html and results.csv for everything in this output folder's batch."""
+    from harness.report import export_csv, render_cohort
+
+    links = {r.submission["id"]: f"{r.submission['id']}/report.html" for r in results}
+    atomic_write_text(out_dir / "cohort.html", render_cohort(results, links))
+    atomic_write_text(out_dir / "results.csv", export_csv(results))
+
+
+def find_results(paths: list[Path]) -> list[Path]:
+    """results.json files named directly or found one level below the given folders."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            direct = path / "results.json"
+            found.extend([direct] if direct.exists() else sorted(path.glob("*/results.json")))
+        elif path.exists():
+            found.append(path)
+        else:
+            raise HarnessError(f"{path}: no such results file or folder; give a results.json or its folder")
+    if not found:
+        raise HarnessError(f"no results.json under {', '.join(map(str, paths))}; run `harness grade` first")
+    return found
+
+
+def summary_line(result: SubmissionResult) -> str:
+    return json.dumps({"id": result.submission["id"], "score": result.score, "status": result.status.value})
+
+
+def _practice_paths() -> tuple[Path, Path]:
+    """The practice bank and rubric: beside the current folder, else beside the installed package's checkout."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        bank, rubric = root / "objectives" / "practice", root / "rubrics" / "practice.yaml"
+        if (bank / "bank.json").exists() and rubric.exists():
+            return bank, rubric
+    raise HarnessError("cannot find objectives/practice and rubrics/practice.yaml; run `harness check` from the "
+                       "harness checkout, or use `harness grade --bank DIR --rubric FILE --audience candidate`")
+
+
+def check_submission(source: Path, out_dir: Path, say: Say) -> int:
+    """`harness check`: a candidate's self-check on the public practice bank, candidate-audience report."""
+    bank_dir, rubric_path = _practice_paths()
+    code = grade_many([source], bank_dir, rubric_path, out_dir, jobs=1, audience="candidate", shard=None, say=say)
+    for path in find_results([out_dir]):
+        result = read_results(path)
+        say(f"{result.submission['id']}: {result.score:.1f}/100 on the practice bank")
+        for line in result.diagnoses[:5]:
+            say(f"  - {line}")
+        say(f"  report: {path.parent / 'report.html'}")
+    return code
+
+
+def rerender_reports(paths: list[Path], bank_dir: Path | None, audience: str, say: Say) -> int:
+    """`harness report`: report.html beside each results.json, and a cohort.html when several are given."""
+    from harness.report import render_submission
+
+    bank = load_bank(bank_dir) if bank_dir else None
+    files = find_results(paths)
+    results = [read_results(p) for p in files]
+    for path, result in zip(files, results):
+        atomic_write_text(path.parent / "report.html", render_submission(result, bank, audience))
+        say(f"wrote {path.parent / 'report.html'}")
+    if len(results) > 1:
+        common = Path(os.path.commonpath([str(p.parent.parent.resolve()) for p in files]))
+        write_cohort(results, bank, common)
+        say(f"wrote {common / 'cohort.html'}")
+    return 0
+
+
+def export_results(paths: list[Path], fmt: str, out: Path | None, say: Say) -> int:
+    """`harness export`: one file (or standard output) in the chosen format."""
+    from harness.report import export_csv, export_gradescope, export_junit
+
+    results = [read_results(p) for p in find_results(paths)]
+    if fmt == "gradescope":
+        if len(results) != 1:
+            raise HarnessError("--format gradescope takes one submission's results.json (Gradescope grades one "
+                               f"submission per container); {len(results)} were given")
+        text = export_gradescope(results[0])
+    elif fmt == "junit":
+        text = export_junit(results)
+    else:
+        text = export_csv(results)
+    if out is None:
+        say(text.rstrip("\n"))
+    else:
+        atomic_write_text(out, text)
+        say(f"wrote {out}")
+    return 0

@@ -1,0 +1,13 @@
+"""Loading submissions: a .py, .ipynb, folder or .zip into a `Submission` with call plans, never running it.
+
+Public entry points (docs/internals.md): `load_submission`, `submission_id`, `submission_sha256`,
+`static_policy_flags` and the
+default forbidden-module list `DEFAULT_FORBIDDEN`. docs/submissions.md lists the accepted shapes and messages.
+"""
+
+from harness.load.discover import DEFAULT_LIMITS, Limits, submission_id, submission_sha256
+from harness.load.loader import load_submission
+from harness.load.policy import DEFAULT_FORBIDDEN, static_policy_flags
+
+__all__ = ["DEFAULT_FORBIDDEN", "DEFAULT_LIMITS", "Limits", "load_submission", "static_policy_flags",
+           "submission_id", "submission_sha256"]

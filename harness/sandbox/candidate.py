@@ -1,0 +1,428 @@
+"""Child-side helpers for running candidate code: tolerant import, call adapters, return checking.
+
+Runs inside the sandbox only (the child entry script imports it from the same folder), so it uses the standard
+library alone and never imports the harness or needs numpy. Everything it hands back is plain JSON data.
+"""
+
+import __future__
+import ast
+import importlib
+import math
+import os
+import sys
+import types
+from typing import Any, Callable
+
+MODULE_NAME = "_candidate_submission"  # neutral sys.modules name for the entry file
+REPR_CAP = 200
+_SOURCE_CAP = 80
+
+
+class PlanError(Exception):
+    """The call plan does not fit the request (a harness bug, not the candidate's fault)."""
+
+
+class EntryLookupError(Exception):
+    """The plan's target is missing from the loaded module or is not callable."""
+
+
+def _make_audit() -> tuple:
+    """An import audit hook and a reader sharing a closure, so no module global holds the record."""
+    seen: set = set()
+    started = [False]
+
+    def hook(event, args):
+        if event == "import" and args and type(args[0]) is str:
+            name = args[0]
+            seen.add(name)
+            while "." in name:
+                name = name.rpartition(".")[0]
+                seen.add(name)
+
+    def start() -> None:
+        if not started[0]:
+            started[0] = True
+            sys.addaudithook(hook)  # audit hooks cannot be removed once added
+
+    def modules() -> list:
+        return sorted(seen)
+
+    return start, modules
+
+
+start_import_audit, imported_modules = _make_audit()
+start_import_audit.__doc__ = "Record every module imported from now on (an audit hook the candidate cannot remove)."
+imported_modules.__doc__ = "Sorted names (top-level and dotted) of modules imported since start_import_audit()."
+
+
+
+def load_entry(path: str) -> tuple[dict, list[str]]:
+    """Execute the entry file statement by statement; a failing statement is skipped and noted by line.
+
+    Returns (namespace, notes). SystemExit at top level is noted like a failure; any other BaseException that is
+    not an Exception (KeyboardInterrupt, the evaluation budget) propagates.
+    """
+    path = os.path.abspath(path)
+    with open(path, "rb") as fh:
+        source_bytes = fh.read()
+    source = source_bytes.decode("utf-8", errors="replace")
+    tree = ast.parse(source_bytes, filename=path)  # a SyntaxError propagates: nothing can run
+    module = types.ModuleType(MODULE_NAME)
+    module.__file__ = path
+    sys.modules[MODULE_NAME] = module
+    stem = os.path.splitext(os.path.basename(path))[0]
+    if stem.isidentifier() and stem not in sys.modules and stem not in sys.stdlib_module_names:
+        sys.modules[stem] = module  # a helper module doing `from solution import f` gets this same module
+    folder = os.path.dirname(path)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    namespace = module.__dict__
+    notes = []
+    flags = 0
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+            for alias in stmt.names:
+                feature = getattr(__future__, alias.name, None)
+                flags |= getattr(feature, "compiler_flag", 0)
+        try:
+            code = compile(ast.Module(body=[stmt], type_ignores=[]), path, "exec", flags=flags, dont_inherit=True)
+            exec(code, namespace)
+        except Exception as exc:
+            notes.append(f"line {stmt.lineno}: `{_statement_text(source, stmt)}` failed ({_exc_text(exc)}); "
+                         "graded without it")
+        except SystemExit as exc:
+            notes.append(f"line {stmt.lineno}: `{_statement_text(source, stmt)}` exited "
+                         f"({_exc_text(exc)}); graded without it")
+    return namespace, notes
+
+
+def _statement_text(source: str, stmt: ast.stmt) -> str:
+    text = ast.get_source_segment(source, stmt) or ""
+    lines = text.strip().splitlines()
+    first = lines[0].strip() if lines else "?"
+    if len(first) > _SOURCE_CAP or len(lines) > 1:
+        first = first[:_SOURCE_CAP] + " ..."
+    return first
+
+
+def _exc_text(exc: BaseException) -> str:
+    name = _type_name(exc)
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<message could not be printed>"
+    if len(message) > REPR_CAP:
+        message = message[:REPR_CAP] + "..."
+    return f"{name}: {message}" if message else name
+
+
+
+def resolve(namespace: dict, plan: dict) -> Callable:
+    """The callable the plan's target names: "name" or "Class.method" (the class built with no arguments)."""
+    target = plan.get("target", "")
+    parts = target.split(".") if isinstance(target, str) else []
+    if not parts or not all(parts):
+        raise PlanError(f"call plan target {target!r} is not a name or Class.method")
+    if parts[0] not in namespace:
+        raise EntryLookupError(f"`{parts[0]}` is not defined after loading the entry file "
+                               "(if a top-level statement failed, see the load notes)")
+    obj = namespace[parts[0]]
+    for part in parts[1:]:
+        if isinstance(obj, type):
+            static = _static_attr(obj, part)
+            if not isinstance(static, (staticmethod, classmethod)):
+                obj = obj()  # candidate code: its exception is the candidate's error
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise EntryLookupError(f"`{target}`: the object has no attribute `{part}`") from None
+    if not callable(obj):
+        raise EntryLookupError(f"`{target}` is a {_type_name(obj)}, not a function")
+    return obj
+
+
+def _static_attr(cls: type, name: str):
+    """`name` as stored in the class or a base, read without running the candidate's metaclass code."""
+    for klass in type.__dict__["__mro__"].__get__(cls):
+        found = type.__dict__["__dict__"].__get__(klass).get(name)
+        if found is not None:
+            return found
+    return None
+
+
+def call(fn: Callable, plan: dict, func: Callable, point: list | None, bounds: list | None) -> Any:
+    """Call `fn` with plan["args"] roles positionally and plan["kwargs"] roles by name.
+
+    Roles: "func" (the evaluation proxy), "x0"/"x" (`point`, passed as a fresh float64 numpy array when numpy
+    is importable, else a list), "bounds" (a list of (lo, hi) tuples). With own_start, no start is passed.
+    """
+    roles = list(plan.get("args", ()))
+    named = dict(plan.get("kwargs", {}))
+    if plan.get("own_start") and ("x0" in roles or "x0" in named.values()):
+        raise PlanError("call plan has own_start but also passes x0")
+
+    def value(role):
+        if role == "func":
+            return func
+        if role in ("x0", "x"):
+            if point is None:
+                raise PlanError(f"call plan passes {role} but the request has no point")
+            return _as_array(point)
+        if role == "bounds":
+            if bounds is None:
+                raise PlanError("call plan passes bounds but the request has none")
+            return [(float(lo), float(hi)) for lo, hi in bounds]
+        raise PlanError(f"unknown role {role!r} in call plan")
+
+    args = [value(role) for role in roles]
+    kwargs = {name: value(role) for name, role in named.items()}
+    return fn(*args, **kwargs)
+
+
+def _as_array(point):
+    values = [float(v) for v in point]
+    try:
+        numpy = importlib.import_module("numpy")
+    except ImportError:
+        return values
+    return numpy.array(values, dtype=numpy.float64)
+
+
+
+class _Bad(Exception):
+    """A return value that is not what was asked: `kind` names the problem, the message says what came back."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def describe_return(raw: Any, phase: str, dim: int) -> dict:
+    """Classify what minimize/gradient returned: {"kind", "x", "fx", "error"}, all plain JSON values.
+
+    `error` is None when the value is usable; `x` is then `dim` finite floats. Never raises.
+    """
+    try:
+        if phase == "gradient":
+            kind, x, fx = _gradient_shape(raw, dim)
+        else:
+            kind, x, fx = _minimize_shape(raw, dim)
+        return {"kind": kind, "x": x, "fx": fx, "error": None}
+    except _Bad as bad:
+        return {"kind": bad.kind, "x": None, "fx": None, "error": str(bad)}
+    except BaseException as exc:  # candidate code ran (tolist, __float__, __getattr__) and blew up
+        return {"kind": "unrecognised", "x": None, "fx": None,
+                "error": f"returned {safe_repr(raw)}, and reading it raised {_exc_text(exc)}"}
+
+
+def _minimize_shape(raw, dim: int) -> tuple:
+    _reject_nothing(raw, "minimize")
+    if isinstance(raw, dict):
+        mapping = {k: v for k, v in dict.items(raw) if type(k) is str}
+        if "x" not in mapping:
+            raise _Bad("unrecognised", f"returned a dict without an 'x' key: {safe_repr(raw)}")
+        fx = _optional_number(mapping.get("fun", mapping.get("fx", mapping.get("f"))))
+        return "dict", _vector(mapping["x"], dim, "x"), fx
+    if type(raw) not in (list, tuple) and not _is_number(raw) and not _is_array(raw):
+        found, x = _attribute(raw, "x")  # scipy-style result objects, namedtuples with an x field
+        if found:
+            found_f, f = _attribute(raw, "fun")
+            if not found_f:
+                found_f, f = _attribute(raw, "fx")
+            return "object", _vector(x, dim, "x"), _optional_number(f if found_f else None)
+    pair = _sequence_items(raw) if isinstance(raw, (list, tuple)) else ()
+    if len(pair) == 2:
+        first, second = pair
+        if _is_number(second) and (_is_sequence(first) or (dim == 1 and _is_number(first))):
+            return "(x, fx)", _vector(first if _is_sequence(first) else [first], dim, "x"), _optional_number(second)
+    if _is_number(raw):
+        if dim == 1:
+            return "scalar", _vector([raw], 1, "x"), None
+        raise _Bad("scalar", f"returned one value {safe_repr(raw)} for a {dim}-D objective "
+                             f"(f(x) rather than x?); minimize must return a point of {dim} numbers")
+    return "x", _vector(raw, dim, "a point"), None
+
+
+def _gradient_shape(raw, dim: int) -> tuple:
+    _reject_nothing(raw, "gradient")
+    pair = _sequence_items(raw) if isinstance(raw, (list, tuple)) else ()
+    if len(pair) == 2:
+        first, second = pair
+        if _is_sequence(first) and _is_number(second):
+            raise _Bad("point_and_difference",
+                       "returns a neighbouring point and a difference, not a gradient vector: "
+                       f"got {safe_repr(raw)}")
+    if _is_number(raw):
+        if dim == 1:
+            return "scalar", _vector([raw], 1, "a gradient"), None
+        raise _Bad("scalar", f"returned one value {safe_repr(raw)} for a {dim}-D objective; "
+                             f"gradient must return {dim} partial derivatives")
+    return "vector", _vector(raw, dim, "a gradient"), None
+
+
+def _reject_nothing(raw, phase: str) -> None:
+    if raw is None:
+        what = "the point it found" if phase == "minimize" else "the gradient vector"
+        raise _Bad("none", f"returned None; {phase} must return {what} (printing it is not enough)")
+    if isinstance(raw, types.GeneratorType) or hasattr(type(raw), "__next__"):
+        raise _Bad("generator", f"returned a generator or iterator ({safe_repr(raw)}); return the values "
+                                "themselves, not something that yields them")
+    if isinstance(raw, (str, bytes, bytearray)):
+        raise _Bad("unrecognised", f"returned text {safe_repr(raw)}, not numbers")
+
+
+def _vector(obj, dim: int, what: str) -> list:
+    """`dim` finite floats from a list/tuple/array-like, or _Bad saying what is wrong with it."""
+    items = _items(obj, what)
+    if len(items) != dim:
+        raise _Bad("wrong_length", f"returned {what} of {len(items)} numbers, but the objective is {dim}-D: "
+                                   f"got {safe_repr(obj)}")
+    out = []
+    for i, item in enumerate(items):
+        number = _number(item, f"{what} whose item {i}")
+        if not math.isfinite(number):
+            raise _Bad("non_finite", f"returned {what} holding {number!r} at index {i}: got {safe_repr(obj)}")
+        out.append(number)
+    return out
+
+
+def _items(obj, what: str) -> list:
+    if _is_array(obj):
+        shape = getattr(obj, "shape", None)
+        if isinstance(shape, tuple) and len(shape) != 1:
+            raise _Bad("unrecognised", f"returned {what} that is an array of shape {shape!r}, not a flat vector")
+        listed = obj.tolist()
+        if not isinstance(listed, list):
+            raise _Bad("unrecognised", f"returned {what} whose tolist() gave {safe_repr(listed)}, not a list")
+        return listed
+    if isinstance(obj, (list, tuple)):
+        return _sequence_items(obj)
+    if isinstance(obj, (str, bytes, bytearray, dict)) or obj is None or _is_number(obj):
+        raise _Bad("unrecognised", f"returned {what} that is {safe_repr(obj)}, not a sequence of numbers")
+    if hasattr(type(obj), "__next__"):
+        raise _Bad("generator", f"returned {what} that is a generator or iterator ({safe_repr(obj)}), not numbers")
+    if hasattr(type(obj), "__len__") and hasattr(type(obj), "__getitem__"):
+        return list(obj)
+    raise _Bad("unrecognised", f"returned {what} that is {safe_repr(obj)}, not a sequence of numbers")
+
+
+def _number(item, what: str) -> float:
+    if type(item) in (int, float):
+        try:
+            return float(item)
+        except OverflowError:
+            raise _Bad("non_finite", f"returned {what} is an integer too large for a float") from None
+    if isinstance(item, (bool, str, bytes, complex)) or item is None or _is_sequence(item):
+        kind = "unrecognised" if _is_sequence(item) else "bad_number"
+        raise _Bad(kind, f"returned {what} is {safe_repr(item)}, not a real number")
+    if not hasattr(type(item), "__float__"):
+        raise _Bad("bad_number", f"returned {what} is {safe_repr(item)}, not a number")
+    try:
+        number = float(item)
+    except BaseException as exc:
+        raise _Bad("bad_number", f"returned {what} is a {_type_name(item)} that claims to be a number, but "
+                                 f"float() of it raised {_exc_text(exc)}") from None
+    if type(number) is not float:
+        raise _Bad("bad_number", f"returned {what} is a {_type_name(item)} whose float() gave a {_type_name(number)}")
+    return number
+
+
+def _optional_number(value) -> float | None:
+    """fx as a finite float, or None when missing, not a number, or not finite (x is what gets graded)."""
+    try:
+        number = _number(value, "fx") if _is_number(value) else math.nan
+    except _Bad:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _is_array(obj) -> bool:
+    """An ndarray-like value: has tolist() and shape (numpy arrays, array.array has tolist but no shape)."""
+    kind = type(obj)
+    return hasattr(kind, "tolist") and hasattr(kind, "shape") and not isinstance(obj, (list, tuple))
+
+
+def _is_number(obj) -> bool:
+    if isinstance(obj, (bool, str, bytes, complex)) or obj is None:
+        return False
+    if type(obj) in (int, float):
+        return True
+    if _is_array(obj):
+        return getattr(obj, "shape", None) == ()
+    return hasattr(type(obj), "__float__") and not _is_sequence(obj)
+
+
+def _is_sequence(obj) -> bool:
+    if isinstance(obj, (list, tuple)):
+        return True
+    if _is_array(obj):
+        shape = getattr(obj, "shape", None)
+        return isinstance(shape, tuple) and len(shape) >= 1
+    kind = type(obj)
+    return (hasattr(kind, "__len__") and hasattr(kind, "__getitem__")
+            and not isinstance(obj, (str, bytes, bytearray, dict)))
+
+
+def _sequence_items(seq) -> list:
+    """Items of a list/tuple (subclasses included) through the base type, not the candidate's overrides."""
+    base = list if isinstance(seq, list) else tuple
+    return [base.__getitem__(seq, i) for i in range(base.__len__(seq))]
+
+
+def _attribute(obj, name: str) -> tuple:
+    try:
+        return True, getattr(obj, name)
+    except AttributeError:
+        return False, None
+
+
+
+def safe_repr(obj: Any, cap: int = REPR_CAP) -> str:
+    """A short repr that runs no candidate code: builtins and numeric numpy values in full, others by type."""
+    text = _repr(obj, 3)
+    return text if len(text) <= cap else text[:cap] + "..."
+
+
+def _repr(obj, depth: int) -> str:
+    kind = type(obj)
+    if obj is None or kind in (bool, float):
+        return repr(obj)
+    if kind is int:
+        return repr(obj) if obj.bit_length() < 200 else "<a huge int>"
+    if kind in (str, bytes, bytearray):
+        return repr(obj[:REPR_CAP])
+    if depth <= 0:
+        return "..."
+    if isinstance(obj, (list, tuple)):
+        items = _sequence_items(obj)
+        inner = ", ".join(_repr(v, depth - 1) for v in items[:8]) + (", ..." if len(items) > 8 else "")
+        text = f"[{inner}]" if isinstance(obj, list) else f"({inner}{',' if len(items) == 1 else ''})"
+        return text if kind in (list, tuple) else f"{_type_name(obj)}{text}"
+    if isinstance(obj, dict):
+        pairs = list(dict.items(obj))
+        inner = ", ".join(f"{_repr(k, depth - 1)}: {_repr(v, depth - 1)}" for k, v in pairs[:8])
+        text = "{" + inner + (", ..." if len(pairs) > 8 else "") + "}"
+        return text if kind is dict else f"{_type_name(obj)}({text})"
+    if _numpy_numeric(obj):
+        return repr(obj)
+    if isinstance(obj, types.GeneratorType):
+        return f"<generator {obj.__name__}>" if type(obj.__name__) is str else "<generator>"
+    return f"<{_type_name(obj)} object>"
+
+
+def _numpy_numeric(obj) -> bool:
+    kind = type(obj)
+    if type.__dict__["__module__"].__get__(kind) != "numpy":
+        return False
+    try:
+        return obj.dtype.kind in "biuf"
+    except Exception:
+        return False
+
+
+def _type_name(obj) -> str:
+    try:
+        name = type.__dict__["__name__"].__get__(type(obj))
+    except Exception:
+        return "object"
+    return name if type(name) is str else "object"

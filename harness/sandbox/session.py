@@ -1,0 +1,448 @@
+"""A sandbox per submission: one bwrap sandbox holding a zygote, one forked trial per `run`.
+
+`open_session(code_dir, entry, policy)` copies the candidate's files (bytes, from the grader-owned staging
+folder) into the sandbox and starts its zygote; `SandboxSession.run(request, objective)` forks a trial there,
+serves its evaluations from this process and returns a CallOutcome. When a trial has to be stopped (wall clock,
+output flood, protocol abuse) the whole sandbox is killed (SIGKILL of the outer bwrap, then EOF on a lifeline
+pipe every sandboxed process holds) and the next `run` starts a fresh one.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from harness.errors import SandboxError
+from harness.results import CallOutcome
+from harness.sandbox import bwrap
+from harness.sandbox.capture import OutputBuffer, RawCall, assemble, capture
+from harness.sandbox.policy import CallRequest, Policy
+from harness.sandbox.protocol import RESULT_LIMIT, decode_result, recv_message, send_message
+from harness.sandbox.server import EvalServer, ProtocolViolation
+
+START_TIMEOUT_S = 30.0
+TEARDOWN_TIMEOUT_S = 5.0
+DRAIN_GRACE_S = 2.0
+POLL_SLICE_S = 0.5  # no single poll waits longer than this, so every deadline is checked
+CODE_LIMIT = 32 << 20
+FILE_LIMIT = 2000
+READ_CHUNK = 1 << 16
+
+
+class SandboxSession:
+    """An open sandbox for one submission's code; use through `open_session`."""
+
+    def __init__(self, code_dir: Path, entry: str, policy: Policy) -> None:
+        self.policy = policy
+        self.entry = entry
+        self.mode = bwrap.sandbox_mode()
+        self.sandbox_note = "bwrap" if self.mode == "bwrap" else bwrap.PLAIN_NOTE
+        self.files, self.notes = _read_code(Path(code_dir), entry)
+        self.starts = 0  # sandboxes started (1 + restarts after kills)
+        self.trials = 0
+        self._slot = bwrap.acquire_slot()
+        self._proc: subprocess.Popen | None = None
+        self._ctl: socket.socket | None = None
+        self._life_r = -1
+        self._init = -1  # pidfd of the sandbox's pid-namespace init (bwrap mode)
+        self._zerr: OutputBuffer | None = None
+        self._zerr_r = -1
+        self._plain_tmp = ""
+        self._core = _core_for(self._slot.index) if policy.pin_cpu else None
+
+    # ------------------------------------------------------------------------------------------ lifecycle
+    def start(self) -> None:
+        """Start the sandbox and wait until its zygote is ready; SandboxError if this machine cannot."""
+        ctl, ctl_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        life_r, life_w = os.pipe()
+        zerr_r, zerr_w = os.pipe()
+        info_r, info_w = os.pipe()
+        with tempfile.TemporaryFile() as bundle:
+            bundle.write(json.dumps({"files": [[rel, base64.b64encode(data).decode("ascii")]
+                                               for rel, data in self.files]}).encode("ascii"))
+            bundle.flush()
+            fds = {"ctl": ctl_child.fileno(), "bundle": bundle.fileno(), "info": info_w}
+            keep = (ctl_child.fileno(), bundle.fileno(), life_w)
+            uid = self._slot.uid
+            try:
+                with _pinned(self._core):
+                    if self.mode == "bwrap":
+                        argv = bwrap.bwrap_command(uid, self.policy.tmp_mb << 20, fds)
+                        self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                      stderr=zerr_w, pass_fds=keep + (info_w,),
+                                                      env={"PATH": "/usr/bin:/bin"})
+                    else:
+                        root = os.geteuid() == 0
+                        self._plain_tmp = bwrap.make_plain_tmp(uid if root else None)
+                        argv, env = bwrap.plain_command(self._plain_tmp, fds)
+                        ids = {"user": uid, "group": uid, "extra_groups": []} if root else {}
+                        self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                                      stderr=zerr_w, pass_fds=keep, env=env, cwd=self._plain_tmp,
+                                                      start_new_session=True, **ids)
+            except OSError as exc:
+                _close_all([life_r, zerr_r, info_r])
+                ctl.close()
+                raise SandboxError(f"could not start the sandbox ({exc}); run `harness doctor`") from None
+            finally:
+                ctl_child.close()
+                _close_all([life_w, zerr_w, info_w])
+        self._ctl, self._life_r, self._zerr_r = ctl, life_r, zerr_r
+        self._zerr = OutputBuffer(8192)
+        os.set_blocking(zerr_r, False)
+        self.starts += 1
+        ready = self._wait_ready()
+        self._init = _open_init(info_r) if self.mode == "bwrap" else -1
+        if not ready:
+            why = self._zerr.texts()
+            self.kill()
+            raise SandboxError(f"the sandbox did not start ({self.mode} mode): {(why[0] + why[1]).strip()[-800:]}"
+                               " ; run `harness doctor`, or set HARNESS_SANDBOX=plain to test without bubblewrap")
+
+    def _wait_ready(self) -> bool:
+        assert self._ctl is not None and self._zerr is not None
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            readable, _, _ = select.select([self._ctl, self._zerr_r], [], [], POLL_SLICE_S)
+            if self._zerr_r in readable:
+                self._zerr.feed(_read(self._zerr_r) or b"")
+            if self._ctl in readable:
+                msg, fds, eof = recv_message(self._ctl)
+                _close_all(fds)
+                return not eof and isinstance(msg, dict) and msg.get("op") == "ready"
+        return False
+
+    def alive(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None and self._ctl is not None
+
+    def kill(self) -> None:
+        """Kill the whole sandbox and return once no process of it is left."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if self._init >= 0:
+                try:  # the pid namespace's init: the kernel kills the rest, and bwrap exits once all are reaped
+                    signal.pidfd_send_signal(self._init, signal.SIGKILL)
+                except OSError:
+                    pass
+            try:
+                proc.kill()  # the outer bwrap (or the plain zygote); --die-with-parent takes the rest
+            except OSError:
+                pass
+            if self.mode != "bwrap":
+                _kill_plain(proc.pid, self._slot.uid if os.geteuid() == 0 else None)
+            self._reap(proc)
+        self._release_fds()
+
+    def close(self) -> None:
+        """End the sandbox (politely first: the zygote exits when its control socket closes) and clean up."""
+        proc = self._proc
+        if proc is not None and self._ctl is not None:
+            self._ctl.close()
+            self._ctl = None
+            try:
+                proc.wait(timeout=TEARDOWN_TIMEOUT_S)
+                self._proc = None
+                self._reap(proc)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
+        if self._plain_tmp:
+            import shutil
+
+            shutil.rmtree(self._plain_tmp, ignore_errors=True)  # fd-based: never follows a planted link
+            self._plain_tmp = ""
+        self._slot.release()
+
+    def _reap(self, proc: subprocess.Popen) -> None:
+        """Wait for the outer process, then for EOF on the lifeline every sandboxed process holds."""
+        try:
+            proc.wait(timeout=TEARDOWN_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            pass
+        if self._life_r >= 0:
+            deadline = time.monotonic() + TEARDOWN_TIMEOUT_S
+            while time.monotonic() < deadline:
+                ready, _, _ = select.select([self._life_r], [], [], POLL_SLICE_S)
+                if ready and not os.read(self._life_r, 4096):
+                    break
+
+    def _release_fds(self) -> None:
+        if self._ctl is not None:
+            self._ctl.close()
+            self._ctl = None
+        _close_all([fd for fd in (self._life_r, self._zerr_r, self._init) if fd >= 0])
+        self._life_r = self._zerr_r = self._init = -1
+
+    def __enter__(self) -> "SandboxSession":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------------------ one call
+    def run(self, request: CallRequest, objective: Any) -> CallOutcome:
+        """One call into candidate code, sandboxed; never raises for anything the candidate does."""
+        with _pinned(self._core):
+            if not self.alive():
+                self.kill()
+                self.start()
+            self.trials += 1
+            return capture(lambda: self._run(request, objective), request, self.sandbox_note)
+
+    def _run(self, request: CallRequest, objective: Any) -> CallOutcome:
+        policy = self.policy
+        server = EvalServer(objective, request.dim, request.budget, request.target_value,
+                            request.record_path, policy.allow_batch)
+        raw = RawCall(stdout=OutputBuffer(policy.output_bytes), stderr=OutputBuffer(policy.output_bytes),
+                      notes=list(self.notes))
+        pipes = [os.pipe() for _ in range(5)]  # eval requests, eval replies, result, stdout, stderr
+        (req_r, req_w), (rep_r, rep_w), (res_r, res_w), (out_r, out_w), (err_r, err_w) = pipes
+        message = {
+            "op": "trial", "seed": int(request.seed), "dim": int(request.dim), "phase": request.phase.value,
+            "plan": request.plan.to_json(), "entry": self.entry, "allow_batch": bool(policy.allow_batch),
+            "point": None if request.point is None else [float(v) for v in request.point],
+            "bounds": [[float(lo), float(hi)] for lo, hi in request.bounds] if request.bounds else None,
+            "limits": {"cpu_s": policy.cpu_s, "memory_mb": policy.memory_mb, "processes": policy.processes,
+                       "open_files": policy.open_files, "file_size_mb": policy.file_size_mb},
+        }
+        started = time.monotonic()
+        assert self._ctl is not None
+        try:
+            send_message(self._ctl, message, (req_w, rep_r, res_w, out_w, err_w))
+        finally:
+            _close_all([req_w, rep_r, res_w, out_w, err_w])
+        for fd in (req_r, res_r, out_r, err_r, rep_w):
+            os.set_blocking(fd, False)
+        try:
+            self._serve(server, raw, req_r, rep_w, res_r, out_r, err_r, started + policy.wall_s)
+        finally:
+            _close_all([req_r, rep_w, res_r, out_r, err_r])
+        raw.wall_s = time.monotonic() - started
+        return assemble(request, policy, server, raw, self.sandbox_note)
+
+    def _serve(self, server: EvalServer, raw: RawCall, req_r: int, rep_w: int, res_r: int, out_r: int,
+               err_r: int, deadline: float) -> None:
+        """The poll loop: answer evaluations, drain output, read the result, watch the clock."""
+        assert self._ctl is not None
+        ctl_fd = self._ctl.fileno()
+        result = bytearray()
+        streams = {out_r: raw.stdout, err_r: raw.stderr}
+        open_fds = {req_r, res_r, out_r, err_r, ctl_fd, self._zerr_r}
+        poller = select.poll()
+        for fd in open_fds:
+            poller.register(fd, select.POLLIN)
+        limit = self.policy.output_limit_mb << 20
+        grace: float | None = None  # set once the trial is over: drain what is left, then stop
+
+        def forget(fd: int) -> None:
+            open_fds.discard(fd)
+            poller.unregister(fd)
+
+        def stop(why: str, detail: str = "") -> None:
+            raw.stopped, raw.detail = why, detail
+            self.kill()
+            self._drain_after_kill(streams, res_r, result, raw)
+
+        while True:
+            now = time.monotonic()
+            if grace is not None and (now >= grace or not open_fds & {res_r, out_r, err_r}):
+                return
+            if grace is None and now > deadline:
+                return stop("timeout")
+            wait = min((deadline if grace is None else grace) - now, POLL_SLICE_S)
+            for fd, _ in poller.poll(max(0.0, wait) * 1000):
+                data = _read(fd) if fd != ctl_fd else None
+                if data == b"":
+                    forget(fd)
+                    continue
+                if fd == req_r and data:
+                    try:
+                        reply = server.feed(data)
+                        if reply:
+                            os.write(rep_w, reply)  # never blocks: the proxy reads each reply first
+                    except ProtocolViolation as exc:
+                        return stop("protocol", f"wrote {exc} on the evaluation pipe (bypassing func)")
+                    except BlockingIOError:
+                        return stop("protocol", "sent evaluation requests without reading the replies")
+                    except BrokenPipeError:
+                        pass  # the trial is gone; its reply does not matter
+                elif fd in streams and data:
+                    streams[fd].feed(data)
+                    if raw.stdout.total + raw.stderr.total > limit:
+                        return stop("output")
+                elif fd == res_r and data:
+                    result += data
+                    if len(result) > RESULT_LIMIT + 4:
+                        return stop("result", f"sent more than {RESULT_LIMIT >> 20} MiB of result data")
+                    raw.result = decode_result(bytes(result))
+                elif fd == self._zerr_r and data:
+                    assert self._zerr is not None
+                    self._zerr.feed(data)
+                elif fd == ctl_fd:
+                    msg, fds, eof = recv_message(self._ctl)
+                    _close_all(fds)
+                    if eof:
+                        forget(fd)
+                        raw.supervisor_died = True
+                    elif isinstance(msg, dict) and msg.get("op") == "exit":
+                        raw.exit = {k: msg.get(k) for k in ("code", "signal", "cpu_s", "maxrss_kb", "leftovers")}
+                        grace = time.monotonic() + DRAIN_GRACE_S
+                        if msg.get("swept") is not True:
+                            raw.notes.append("the sandbox could not clear the trial's leftovers; it was restarted")
+                            self.kill()
+            if raw.supervisor_died and (raw.result is not None or res_r not in open_fds):
+                self.kill()  # no one is left to report the exit or sweep: end the sandbox, keep what arrived
+                self._drain_after_kill(streams, res_r, result, raw)
+                return
+
+    def _drain_after_kill(self, streams: dict[int, OutputBuffer], res_r: int, result: bytearray,
+                          raw: RawCall) -> None:
+        """Read what the pipes still hold once every sandboxed process is gone (all writers closed)."""
+        for fd, buffer in streams.items():
+            while buffer.total < (self.policy.output_limit_mb << 20):
+                data = _read(fd)
+                if not data:
+                    break
+                buffer.feed(data)
+        if raw.result is None and not raw.stopped:
+            while len(result) <= RESULT_LIMIT + 4:
+                data = _read(res_r)
+                if not data:
+                    break
+                result += data
+            raw.result = decode_result(bytes(result))
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _read(fd: int) -> bytes | None:
+    """Up to one chunk; b"" at EOF, None when nothing is there right now."""
+    try:
+        return os.read(fd, READ_CHUNK)
+    except BlockingIOError:
+        return None
+    except OSError:
+        return b""
+
+
+def _open_init(info_r: int) -> int:
+    """A pidfd for the sandbox's init, from bwrap's --info-fd JSON (-1 where pidfds are missing)."""
+    data = b""
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([info_r], [], [], POLL_SLICE_S)
+            chunk = os.read(info_r, 4096) if ready else b"?"
+            if not chunk:
+                break
+            data += chunk if chunk != b"?" else b""
+            if len(data) > 4096:
+                break
+        pid = json.loads(data.decode("utf-8")).get("child-pid")
+        return os.pidfd_open(int(pid)) if hasattr(os, "pidfd_open") and isinstance(pid, int) else -1
+    except (OSError, ValueError, AttributeError):
+        return -1
+    finally:
+        os.close(info_r)
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _read_code(code_dir: Path, entry: str) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The candidate's files as (relative path, bytes), from the grader-owned staging folder; links skipped."""
+    if not code_dir.is_dir():
+        raise SandboxError(f"{code_dir}: the submission's staging folder does not exist")
+    files: list[tuple[str, bytes]] = []
+    notes: list[str] = []
+    total = 0
+    for folder, dirs, names in os.walk(code_dir, followlinks=False):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(folder) / name
+            rel = path.relative_to(code_dir).as_posix()
+            if path.is_symlink() or not path.is_file():
+                notes.append(f"{rel}: not a regular file; left out of the sandbox")
+                continue
+            size = path.stat().st_size
+            if total + size > CODE_LIMIT or len(files) >= FILE_LIMIT:
+                notes.append(f"{rel}: over the sandbox's {CODE_LIMIT >> 20} MiB / {FILE_LIMIT}-file limit; left out")
+                continue
+            files.append((rel, path.read_bytes()))
+            total += size
+    if not any(rel == entry for rel, _ in files):
+        raise SandboxError(f"{code_dir}: the entry file {entry!r} is not among the submission's files")
+    return files, notes
+
+
+def _core_for(index: int) -> int | None:
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    return cores[index % len(cores)] if len(cores) > 1 else None
+
+
+@contextlib.contextmanager
+def _pinned(core: int | None) -> Iterator[None]:
+    """Run this thread (and anything it starts) on one core; restore its affinity afterwards."""
+    if core is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        try:
+            os.sched_setaffinity(0, before)
+        except OSError:
+            pass
+
+
+def _kill_plain(pid: int, uid: int | None) -> None:
+    """Plain mode: kill the zygote's session and, when the slot has its own uid, every process of that uid."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    if uid is None or not os.path.isdir("/proc"):
+        return
+    for _ in range(3):
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as fh:
+                    owner = next((line.split()[1] for line in fh if line.startswith("Uid:")), "")
+                if owner == str(uid):
+                    os.kill(int(name), signal.SIGKILL)
+            except (OSError, StopIteration, IndexError, ValueError):
+                pass
+
+
+@contextlib.contextmanager
+def open_session(code_dir: Path, entry: str, policy: Policy) -> Iterator[SandboxSession]:
+    """A started sandbox for the code in `code_dir` (entry relative to it); killed and cleaned on exit."""
+    session = SandboxSession(Path(code_dir), entry, policy)
+    try:
+        session.start()
+        yield session
+    finally:
+        session.close()

@@ -1,0 +1,182 @@
+"""Plain-words findings from the evidence, most important first, each citing its runs (never x* or f*)."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from statistics import median
+
+from harness.results import GradientProbe, PolicyFlag, TrialResult, TrialStatus
+from harness.score.judge import POINT_AND_DIFFERENCE
+from harness.score.metrics import CLEAN_STATUSES, ObjectiveStats
+from harness.score.policy import flag_modules
+from harness.score.rubric import Rubric
+
+MAX_DIAGNOSES = 8
+MAX_CITED = 4
+_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def cite(trials: list[TrialResult], multi_seed: bool) -> str:
+    """'(runs a#0, a#1 and 3 more)': which runs a sentence rests on."""
+    ids = sorted(f"{t.objective}#{t.start}" + (f"/seed {t.seed}" if multi_seed else "") for t in trials)
+    shown = ", ".join(ids[:MAX_CITED])
+    more = f" and {len(ids) - MAX_CITED} more" if len(ids) > MAX_CITED else ""
+    return f"(runs {shown}{more})"
+
+
+def _head(message: str) -> str:
+    """The first line of a message, trimmed to a phrase."""
+    line = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
+    return line if len(line) <= 120 else line[:117] + "..."
+
+
+def _group_key(message: str) -> str:
+    head = _head(message)
+    match = re.match(r"([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b[^(]*)", head)
+    return (match.group(1) if match else head).strip().rstrip(":")
+
+
+def _dimension_pattern(group: list[TrialResult], dims: dict[str, int], all_trials: list[TrialResult]) -> int | None:
+    """k when a failure hits every run above k-D and none at or below: the code assumes k inputs."""
+    failing = {id(t) for t in group}
+    by_dim: dict[int, list[TrialResult]] = defaultdict(list)
+    for t in all_trials:
+        by_dim[dims[t.objective]].append(t)
+    ok_dims = [d for d, ts in by_dim.items() if not any(id(t) in failing for t in ts)]
+    bad_dims = [d for d, ts in by_dim.items() if all(id(t) in failing for t in ts)]
+    if not ok_dims or not bad_dims or len(ok_dims) + len(bad_dims) != len(by_dim):
+        return None
+    k = max(ok_dims)
+    return k if min(bad_dims) > k else None
+
+
+def _failure_sentence(status: TrialStatus, key: str, group: list[TrialResult], total: int, rubric: Rubric,
+                      dims: dict[str, int], all_trials: list[TrialResult], multi: bool) -> str:
+    n = len(group)
+    where = cite(group, multi)
+    if status is TrialStatus.ERROR:
+        k = _dimension_pattern(group, dims, all_trials)
+        if k is not None:
+            word = _WORDS.get(k, str(k))
+            return (f"assumes {word} input{'s' if k != 1 else ''}: {key} on every objective above {k}-D "
+                    f"({n} of {total} runs) {where}")
+        return f"minimize raised {key} in {n} of {total} runs {where}"
+    text = {
+        TrialStatus.TIMEOUT: f"ran past the {rubric.wall_s:g} s time limit",
+        TrialStatus.MEMORY: f"ran out of memory (limit {rubric.memory_mb} MB)",
+        TrialStatus.CPU: f"used up the {rubric.cpu_s:g} s CPU-time limit",
+        TrialStatus.CRASHED: f"crashed the process ({key})" if key else "crashed the process",
+        TrialStatus.KILLED: f"was stopped by the grader ({key})" if key else "was stopped by the grader",
+        TrialStatus.BAD_RETURN: (f"minimize returned {key or 'something that is not a point'}; those runs were "
+                                 f"scored on their best evaluated point"),
+        TrialStatus.POLICY: f"was stopped by a rubric policy ({key})",
+    }.get(status, f"ended with status {status.value}")
+    return f"{text} in {n} of {total} runs {where}"
+
+
+def _failures(trials: list[TrialResult], rubric: Rubric, dims: dict[str, int], multi: bool) -> list[str]:
+    groups: dict[tuple[str, str], list[TrialResult]] = defaultdict(list)
+    for t in trials:
+        if t.status not in CLEAN_STATUSES:
+            groups[(t.status.value, _group_key(t.message))].append(t)
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [_failure_sentence(TrialStatus(status), key, group, len(trials), rubric, dims, trials, multi)
+            for (status, key), group in ordered]
+
+
+def _budget(trials: list[TrialResult], multi: bool) -> list[str]:
+    hit = [t for t in trials if t.status is TrialStatus.BUDGET_EXHAUSTED]
+    if not hit or 2 * len(hit) < len(trials):
+        return []
+    lead = "never stops" if len(hit) == len(trials) else "rarely stops on its own"
+    return [f"{lead}: hit the evaluation budget in {len(hit)} of {len(trials)} runs {cite(hit, multi)}"]
+
+
+def _stuck(stats: list[ObjectiveStats], multi: bool) -> list[str]:
+    out = []
+    for s in stats:
+        stuck = [t for t in s.basin if t.basin.startswith("local")]
+        if stuck:
+            out.append(f"stuck in the local minimum near the start on the deceptive {s.dim}-D objective {s.name} "
+                       f"from {len(stuck)} of {len(s.basin)} starts {cite(stuck, multi)}")
+        if "take-home-2d" in s.kinds:
+            local = [t for t in s.main if t.basin.startswith("local")]
+            if local:
+                out.append(f"stopped in a local minimum on the take-home 2-D objective {s.name} from "
+                           f"{len(local)} of {len(s.main)} starts {cite(local, multi)}")
+    return out
+
+
+def _unsolved(stats: list[ObjectiveStats], multi: bool) -> list[str]:
+    rows = [s for s in stats if s.trials and not s.successes and any(t.status in CLEAN_STATUSES for t in s.trials)]
+    if not rows:
+        return []
+    parts = [f"{s.name} ({s.dim}-D, best gap {s.best_gap:.3g} against a target of {s.target:.3g})"
+             if s.best_gap is not None else f"{s.name} ({s.dim}-D)" for s in rows[:MAX_CITED]]
+    more = f" and {len(rows) - MAX_CITED} more" if len(rows) > MAX_CITED else ""
+    noun = "objective" if len(rows) == 1 else f"{len(rows)} objectives"
+    return [f"never reached the target on {noun}: {'; '.join(parts)}{more}"]
+
+
+def _gradient(probes: tuple[GradientProbe, ...], dims: dict[str, int]) -> list[str]:
+    if not probes:
+        return []
+    out = []
+    pairs = [p for p in probes if p.returned_kind == "point_and_difference"]
+    if pairs:
+        out.append(f"{POINT_AND_DIFFERENCE} ({len(pairs)} of {len(probes)} probes)")
+    failed = [p for p in probes if p.status is not TrialStatus.OK and p.returned_kind != "point_and_difference"]
+    if failed:
+        key = _group_key(failed[0].message) or failed[0].status.value
+        out.append(f"gradient failed at {len(failed)} of {len(probes)} probes ({failed[0].status.value}: {key})")
+    ok = [p for p in probes if p.status is TrialStatus.OK and p.rel_error is not None]
+    if ok:
+        err = median(p.rel_error for p in ok)
+        if err > 1e-2:
+            out.append(f"gradient is inaccurate: median relative error {100 * err:.0f}% over {len(ok)} probes "
+                       f"(typical of a finite-difference step that is far too large)")
+        wrong = [p for p in ok if p.cosine is not None and p.cosine < 0.9]
+        if wrong:
+            out.append(f"gradient points away from the true gradient (cosine below 0.9) at {len(wrong)} of "
+                       f"{len(ok)} probes")
+        heavy = [p for p in ok if p.evaluations > 2 * dims[p.objective] + 2]
+        if heavy:
+            p = max(heavy, key=lambda q: (q.evaluations / dims[q.objective], q.objective))
+            d = dims[p.objective]
+            out.append(f"gradient is expensive: {p.evaluations} evaluations per call on the {d}-D objective "
+                       f"{p.objective} (central differences need {2 * d}, forward ones {d + 1})")
+    return out
+
+
+def _random_floor(stats: list[ObjectiveStats]) -> list[str]:
+    rows = [s for s in stats if s.beats_random and 2 * sum(s.beats_random) < len(s.beats_random)
+            and any(t.status in CLEAN_STATUSES for t in s.trials)]
+    if not rows:
+        return []
+    names = ", ".join(f"{s.name} ({sum(s.beats_random)} of {len(s.beats_random)} runs)" for s in rows[:MAX_CITED])
+    more = f" and {len(rows) - MAX_CITED} more" if len(rows) > MAX_CITED else ""
+    return [f"does no better than uniform random search with the same budget on {names}{more}"]
+
+
+def diagnose(stats: list[ObjectiveStats], probes: tuple[GradientProbe, ...], flags: tuple[PolicyFlag, ...],
+             rubric: Rubric, policy_note: str) -> tuple[str, ...]:
+    """A few sentences a candidate can act on, most important first."""
+    trials = [t for s in stats for t in s.trials]
+    dims = {s.name: s.dim for s in stats}
+    multi = len(rubric.seeds) > 1
+    out: list[str] = []
+    mods = flag_modules(flags, rubric)
+    if mods:
+        consequence = f"; {policy_note}" if policy_note else ""
+        out.append(f"used {', '.join(mods)} (not allowed by this rubric){consequence}")
+    out += _failures(trials, rubric, dims, multi)
+    out += _budget(trials, multi)
+    out += _stuck(stats, multi)
+    out += _unsolved(stats, multi)
+    out += _gradient(probes, dims)
+    out += _random_floor(stats)
+    if not out and trials:
+        out.append(f"reached the target in {sum(t.success for t in trials)} of {len(trials)} runs, all within "
+                   f"the budget, with no crashes")
+    return tuple(s[0].upper() + s[1:] for s in out[:MAX_DIAGNOSES])
