@@ -23,7 +23,7 @@ from harness.report import export_csv, export_junit, render_cohort, render_submi
 from harness.report import plots
 from harness.report.summary import objective_summaries
 from harness.results import (SCHEMA_VERSION, Criterion, GradientProbe, SubmissionResult, SubmissionStatus,
-                             TrialResult, TrialStatus)
+                             TrialResult, TrialStatus, read_results)
 
 
 def synthetic(bank, sid: str, quality: float, seed: int, starts: int = 5) -> SubmissionResult:
@@ -101,6 +101,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bank", default="objectives/default")
     ap.add_argument("--cohort", type=int, default=200)
+    ap.add_argument("--results", nargs="*", default=[], help="saved results.json files to time as well")
     args = ap.parse_args()
     bank = load_bank(Path(args.bank))
     result = synthetic(bank, "bench", 0.7, 1)
@@ -108,9 +109,18 @@ def main() -> int:
     print(f"bank {args.bank}: {len(dims)} objectives, dims {sorted(dims)}, {len(result.trials)} trials")
 
     bank.objective(bank.entries[0].name)  # warm the imports (contourpy, pickle) outside the timing
+    render_submission(result, bank, "candidate")
+
+    def cold():
+        plots._GRIDS.clear()  # a fresh process: every landscape grid evaluated again
+        return render_submission(result, bank, "team")
+
+    t_cold, team = best_of(cold)
+    print(f"submission page, team, cold: {t_cold * 1000:6.1f} ms  {len(team.encode()) / 1024:7.1f} KiB "
+          f"(landscape grids evaluated)")
     t_team, team = best_of(lambda: render_submission(result, bank, "team"))
     t_cand, cand = best_of(lambda: render_submission(result, bank, "candidate"))
-    print(f"submission page, team:      {t_team * 1000:7.1f} ms  {len(team.encode()) / 1024:7.1f} KiB")
+    print(f"submission page, team, warm: {t_team * 1000:6.1f} ms  {len(team.encode()) / 1024:7.1f} KiB")
     print(f"submission page, candidate: {t_cand * 1000:7.1f} ms  {len(cand.encode()) / 1024:7.1f} KiB")
 
     cohort = [synthetic(bank, f"s{i:03d}", (i % 40) / 40, i, starts=3) for i in range(args.cohort)]
@@ -122,20 +132,26 @@ def main() -> int:
     print(f"export csv {t_csv * 1000:.1f} ms ({len(csv_text) / 1024:.0f} KiB), junit {t_junit * 1000:.1f} ms "
           f"({len(junit) / 1024:.0f} KiB)")
 
+    for path in sorted(Path(p) for p in args.results):
+        saved = read_results(path)
+        t_real, page = best_of(lambda: render_submission(saved, bank, "team"), 3)
+        print(f"  graded {path.parent.name}: {t_real * 1000:.1f} ms, {len(page.encode()) / 1024:.1f} KiB")
+
     summaries = objective_summaries(result, bank)
-    ours = [best_of(lambda s=s: plots.convergence_figure(s), 3)[0] for s in summaries]
     from harness.report.html import environment
     macro = environment().get_template("plot.svg.j2").module.figure
-    svg_ours = [str(macro(plots.convergence_figure(s))) for s in summaries]
+    ours = [best_of(lambda s=s: str(macro(plots.convergence_figure(s))), 3) for s in summaries]
+    svg_ours = [svg for _, svg in ours]
+    ours = [t for t, _ in ours]
     matplotlib_convergence(summaries[0])  # import and font cache outside the timing
     theirs = [best_of(lambda s=s: matplotlib_convergence(s), 3) for s in summaries]
     t_ours, t_mpl = statistics.median(ours), statistics.median(t for t, _ in theirs)
     size_ours = statistics.median(len(s) for s in svg_ours)
     size_mpl = statistics.median(len(s) for _, s in theirs)
-    print(f"convergence plot: hand-built {t_ours * 1000:.2f} ms / {size_ours / 1024:.1f} KiB (geometry only), "
+    print(f"convergence plot: hand-built {t_ours * 1000:.2f} ms / {size_ours / 1024:.1f} KiB (geometry + template), "
           f"matplotlib svg {t_mpl * 1000:.1f} ms / {size_mpl / 1024:.1f} KiB: "
           f"{t_mpl / t_ours:.0f}x slower, {size_mpl / size_ours:.1f}x larger")
-    ok = t_team <= 1.0 and len(team.encode()) <= 1_000_000
+    ok = t_cold <= 1.0 and len(team.encode()) <= 1_000_000
     print(f"goal (submission page <= 1 s and <= 1 MB): {'met' if ok else 'NOT met'}")
     return 0 if ok else 1
 

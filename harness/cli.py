@@ -117,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("pickle", help="the pickled callable you give candidates")
     p.add_argument("--bank", required=True, help="bank folder to add it to (created if missing)")
     p.add_argument("--dim", type=int, required=True, help="number of inputs the function takes")
-    p.add_argument("--bounds", required=True, help="search box, 'LO,HI' for every axis or 'LO1,HI1;LO2,HI2;...'")
+    p.add_argument("--bounds", required=True, help="search box, 'LO,HI' for every axis or 'LO1,HI1;LO2,HI2;...' "
+                   "(write --bounds=-5,5 when LO is negative)")
     p.add_argument("--name", default=None, help="objective name (default: the pickle's file name)")
     p.add_argument("--seed", type=int, default=0, help="seed of the global search")
     p.set_defaults(func=cmd_bank_add)

@@ -89,7 +89,7 @@ class Submission:
     id: str
     source: str  # the path the user gave
     sha256: str  # of the submission's bytes (files in sorted order for folders)
-    kind: str  # "py" | "ipynb" | "folder" | "zip"
+    kind: str  # "py" | "ipynb" | "folder" | "zip" | "archive" (tar/rar/7z: never read, always bad_archive)
     status: SubmissionStatus
     message: str = ""
     code_dir: str = ""  # grader-owned staging folder with the candidate's files (copied into the sandbox)

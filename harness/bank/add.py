@@ -38,7 +38,11 @@ class ExternalObjective:
 
     def _function(self) -> Callable[[np.ndarray], Any]:
         if self._fn is None:
-            self._fn = pickle.loads(self.payload)
+            try:
+                self._fn = pickle.loads(self.payload)
+            except Exception as exc:
+                raise BankError(f"objective {self.name!r}: the team's pickled function will not unpickle here "
+                                f"({type(exc).__name__}: {exc}); run from the folder whose modules define it") from None
         return self._fn
 
     def value(self, x: Any) -> float:
@@ -47,6 +51,10 @@ class ExternalObjective:
         if not math.isfinite(out):
             raise ValueError(f"the function returned {out} at {point.tolist()}")
         return out
+
+    def values(self, X: np.ndarray) -> np.ndarray:
+        """Row by row: a team's function takes one point at a time."""
+        return np.array([self.value(row) for row in np.atleast_2d(X)])
 
     def evaluate(self, x: Any, index: int) -> float:
         return self.value(x)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from harness.bank.spec import KINDS, ObjectiveSpec, load_spec
 from harness.bank.store import (Bank, BankEntry, LocalMinimum, StartSpec, dump_objective, load_bank,
                                 render_table, seed_hash, write_bank)
 from harness.bank.transforms import instance_seed, make_transform
-from harness.bank.verify import basin_traps, polish_local_minima, sig, tolerance_for, verify_minimum
+from harness.bank.verify import basin_traps, polish_local_minima, sig, verify_minimum
 from harness.bank.add import add_objective  # noqa: F401  (the CLI imports it from here)
 from harness.errors import BankError
 
@@ -67,7 +67,7 @@ def _starts(obj: BankObjective, land: Landscape, local: list[tuple[np.ndarray, f
             spec: ObjectiveSpec, bounds: np.ndarray) -> StartSpec:
     usual = getattr(land, "usual_start", None)
     if usual is not None:
-        box = _box(np.array(usual), np.full(obj.dim, 15.0), bounds)
+        box = _box(np.array(usual), np.full(obj.dim, land.start_half_width), bounds)
         return StartSpec(box=box, basin_box=box, fixed=(tuple(float(v) for v in usual),))
     box = tuple((float(lo), float(hi)) for lo, hi in bounds)
     if "deceptive" not in spec.kinds:
@@ -166,7 +166,10 @@ def verify_bank(path: Path) -> tuple[bool, str]:
     head = ["name", "kinds", "dim", "f(x*)==f*", "samples", "best-f*", "tol", "local", "result"]
     rows, ok = [], True
     for entry in bank.entries:
-        passed, row = _recheck(bank, entry)
+        try:
+            passed, row = _recheck(bank, entry)
+        except BankError as exc:
+            passed, row = False, [entry.name, ",".join(entry.kinds), str(entry.dim)] + ["-"] * 5 + [f"FAIL: {exc}"]
         ok &= passed
         rows.append(row)
     kinds = sorted({k for e in bank.entries for k in e.kinds})

@@ -88,6 +88,22 @@ def _scalar_root(fn: Callable[[float], float], dfn: Callable[[float], float], x:
     return x
 
 
+def _st_slope(t: float) -> float:
+    return 2.0 * t**3 - 16.0 * t + 2.5
+
+
+def _st_curvature(t: float) -> float:
+    return 6.0 * t * t - 16.0
+
+
+def _dw_slope(t: float) -> float:
+    return 4.0 * t**3 - 4.0 * t + 0.3
+
+
+def _dw_curvature(t: float) -> float:
+    return 12.0 * t * t - 4.0
+
+
 @register("sphere")
 class Sphere(Landscape):
     def f(self, Z: np.ndarray) -> np.ndarray:
@@ -174,10 +190,8 @@ class StyblinskiTang(Landscape):
     basin_radius = 1.0
 
     def __init__(self, dim: int) -> None:
-        dfn = lambda t: 2.0 * t**3 - 16.0 * t + 2.5  # noqa: E731  (not stored: only used here)
-        ddfn = lambda t: 6.0 * t * t - 16.0  # noqa: E731
-        self.z_low = _scalar_root(dfn, ddfn, -2.9)
-        self.z_high = _scalar_root(dfn, ddfn, 2.75)
+        self.z_low = _scalar_root(_st_slope, _st_curvature, -2.9)
+        self.z_high = _scalar_root(_st_slope, _st_curvature, 2.75)
         super().__init__(dim)
 
     def _minimizer(self) -> np.ndarray:
@@ -286,8 +300,7 @@ class DoubleWell(Landscape):
     basin_radius = 0.5
 
     def _minimizer(self) -> np.ndarray:
-        root = _scalar_root(lambda t: 4.0 * t**3 - 4.0 * t + 0.3, lambda t: 12.0 * t * t - 4.0, -1.0)
-        return np.array([root])
+        return np.array([_scalar_root(_dw_slope, _dw_curvature, -1.0)])
 
     def f(self, Z: np.ndarray) -> np.ndarray:
         z = Z[:, 0]
@@ -297,7 +310,7 @@ class DoubleWell(Landscape):
         return np.array([4.0 * z[0] ** 3 - 4.0 * z[0] + 0.3])
 
     def local_guesses(self) -> list[np.ndarray]:
-        return [np.array([_scalar_root(lambda t: 4.0 * t**3 - 4.0 * t + 0.3, lambda t: 12.0 * t * t - 4.0, 1.0)])]
+        return [np.array([_scalar_root(_dw_slope, _dw_curvature, 1.0)])]
 
 
 class TwoWells(Landscape):
@@ -358,6 +371,7 @@ class TakeHome(TwoWells):
     target = 1e-2
     bounds = ((0.0, 1000.0), (0.0, 1000.0))
     usual_start = (600.0, 600.0)
+    start_half_width = 15.0  # starts in [585, 615]^2: all inside the local well's basin
 
     def __init__(self, dim: int) -> None:
         self._setup((800.0, 300.0), 230.0, 20.0, (640.0, 540.0), 100.0, 12.0, 1e-4)

@@ -74,12 +74,14 @@ class BankObjective:
         return self.landscape.z_star + (X - self.x_star) @ self.matrix.T
 
     def values(self, X: np.ndarray) -> np.ndarray:
-        """Noise-free values of many rows at once (verification's dense sampling); rows are not checked."""
-        return self._scale(self.landscape.f(self._z(np.atleast_2d(np.asarray(X, dtype=np.float64)))))
+        """Noise-free values of many rows at once (verification's dense sampling); rows are not checked.
+        Far outside the box a value may overflow: it is then +inf, never NaN."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            out = self._scale(self.landscape.f(self._z(np.atleast_2d(np.asarray(X, dtype=np.float64)))))
+        return np.where(np.isnan(out), np.inf, out)
 
     def value(self, x: Any) -> float:
-        point = as_point(x, self.dim)
-        return float(self._scale(self.landscape.f(self._z(point[None, :]))[0]))
+        return float(self.values(as_point(x, self.dim)[None, :])[0])
 
     def evaluate(self, x: Any, index: int) -> float:
         value = self.value(x)
@@ -89,8 +91,9 @@ class BankObjective:
 
     def gradient(self, x: Any) -> np.ndarray:
         point = as_point(x, self.dim)
-        z = self._z(point[None, :])[0]
-        return self.out_scale * (self.matrix.T @ self.landscape.grad(z))
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = self._z(point[None, :])[0]
+            return self.out_scale * (self.matrix.T @ self.landscape.grad(z))
 
     def __call__(self, x: Any) -> float:
         value = self.evaluate(x, self.calls)

@@ -34,9 +34,13 @@ def nelder_mead(f: Callable[[np.ndarray], float], x0: np.ndarray, step: np.ndarr
         values[i] = f(simplex[i])
         evals += 1
     size0 = float(np.max(np.abs(step))) + 1e-300
-    iteration = 0
+    iteration, best_seen, stalled = 0, np.inf, 0
     while evals < max_evals:
         iteration += 1
+        stalled = stalled + 1 if values.min() >= best_seen else 0
+        best_seen = min(best_seen, float(values.min()))
+        if stalled > 30 * (n + 1) and not refresh:
+            break  # the best value has not moved for many iterations: rounding-level cycling
         if refresh and iteration % refresh == 0 and evals + n + 1 <= max_evals:
             values = np.array([f(v) for v in simplex])
             evals += n + 1

@@ -94,6 +94,11 @@ class Bank:
         if missing or obj.dim != entry.dim:
             raise BankError(f"{file}: not a bank objective of dim {entry.dim} (missing {missing or 'dim match'}); "
                             f"{_REBUILD}")
+        # pickles hold data, the code lives in the harness: a harness whose landscapes changed since the build
+        # would silently grade against other functions, so x* must still give f* to the bit
+        if obj.value(entry.x_star) != entry.f_star:
+            raise BankError(f"{file}: x* no longer evaluates to f* = {entry.f_star!r} (got {obj.value(entry.x_star)!r}"
+                            f"; the harness's landscape code changed since this bank was built); {_REBUILD}")
         return obj
 
 
@@ -106,13 +111,18 @@ def seed_hash(seed: int) -> str:
     return sha256_bytes(f"harness-bank-seed|{int(seed)}".encode())
 
 
-def _read_pickle_bytes(file: Path, entry: BankEntry) -> bytes:
+def _read_bytes(file: Path, missing: str) -> bytes:
+    """The file's bytes; BankError `<file>: <missing>` when it is absent, naming the OS error otherwise."""
     try:
-        data = file.read_bytes()
+        return file.read_bytes()
     except FileNotFoundError:
-        raise BankError(f"{file}: missing (bank.json lists objective {entry.name!r}); {_REBUILD}") from None
+        raise BankError(f"{file}: {missing}") from None
     except OSError as exc:
         raise BankError(f"{file}: unreadable ({exc})") from None
+
+
+def _read_pickle_bytes(file: Path, entry: BankEntry) -> bytes:
+    data = _read_bytes(file, f"missing (bank.json lists objective {entry.name!r}); {_REBUILD}")
     if sha256_bytes(data) != entry.sha256:
         raise BankError(f"{file}: its sha256 does not match bank.json (changed, truncated or from another "
                         f"build); {_REBUILD}, or restore the file")
@@ -151,11 +161,14 @@ def write_bank(out_dir: Path, seed_hash_hex: str, items: list[tuple[BankEntry, b
     """Write every pickle, then bank.json last (so a half-written bank fails its hash check, loudly)."""
     out_dir = Path(out_dir)
     entries = []
-    for entry, data in items:
-        atomic_write_bytes(out_dir / f"{entry.name}.pkl", data)
-        entries.append(_with(entry, sha256=sha256_bytes(data)))
-    text = manifest_text(seed_hash_hex, entries, extra)
-    atomic_write_bytes(out_dir / MANIFEST, text.encode())
+    try:
+        for entry, data in items:
+            atomic_write_bytes(out_dir / f"{entry.name}.pkl", data)
+            entries.append(_with(entry, sha256=sha256_bytes(data)))
+        text = manifest_text(seed_hash_hex, entries, extra)
+        atomic_write_bytes(out_dir / MANIFEST, text.encode())
+    except OSError as exc:
+        raise BankError(f"{out_dir}: cannot write the bank there ({exc}); pass a writable folder to --out") from None
     return Bank(path=out_dir, hash=sha256_bytes(text.encode()), seed_hash=seed_hash_hex, entries=tuple(entries))
 
 
@@ -172,12 +185,7 @@ def load_bank(path: Path) -> Bank:
     """Read a bank folder; raises BankError naming the file and the fix."""
     path = Path(path)
     file = path / MANIFEST if path.is_dir() or not path.name.endswith(".json") else path
-    try:
-        raw = file.read_bytes()
-    except FileNotFoundError:
-        raise BankError(f"{file}: no such file; pass a bank folder holding bank.json, or {_REBUILD}") from None
-    except OSError as exc:
-        raise BankError(f"{file}: unreadable ({exc})") from None
+    raw = _read_bytes(file, f"no such file; pass a bank folder holding bank.json, or {_REBUILD}")
     try:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -237,5 +245,8 @@ def format_bank_table(bank: Bank, reveal: bool) -> str:
 def render_table(head: list[str], rows: list[list[str]]) -> str:
     """Left-aligned columns separated by two spaces, with a rule under the header."""
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    fmt = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()  # noqa: E731
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip()
+
     return "\n".join([fmt(head), fmt(["-" * w for w in widths]), *map(fmt, rows)])

@@ -57,7 +57,7 @@ class Tree:
 
 
 def submission_kind(path: Path) -> str:
-    """"folder", "py", "ipynb" or "zip", by the path's type, suffix and (for odd suffixes) first bytes."""
+    """The kind: folder, py, ipynb, zip or archive (tar and co.), by type, suffix and, failing those, first bytes."""
     if path.is_dir():
         return "folder"
     name = path.name.lower()
@@ -101,6 +101,7 @@ def submission_id(path: Path, taken: set[str]) -> str:
 
 def submission_sha256(path: Path) -> str:
     """sha256 of a file's bytes; for a folder, of each kept file's relative path, size and bytes, sorted."""
+    path = Path(path)
     digest = hashlib.sha256()
     if not path.is_dir():
         _hash_file(digest, path)
@@ -108,7 +109,10 @@ def submission_sha256(path: Path) -> str:
     for rel, full in sorted(_walk(path)):
         data_size = os.lstat(full).st_size
         digest.update(rel.encode("utf-8", "surrogateescape") + b"\0" + str(data_size).encode() + b"\0")
-        _hash_file(digest, Path(full))
+        try:
+            _hash_file(digest, Path(full))
+        except SubmissionError:  # one unreadable file inside: a load status later, not a failed batch
+            digest.update(b"\0unreadable\0")
     return digest.hexdigest()
 
 
@@ -207,5 +211,8 @@ def check_readable(path: Path) -> None:
         return
     if not path.exists():
         raise SubmissionError(f"{path}: a broken symbolic link; give the path of the submission itself")
+    if not path.is_file():
+        raise SubmissionError(f"{path}: not a regular file or folder (a device, pipe or socket); give the path of "
+                              "a .py, .ipynb, .zip or folder")
     if not os.access(path, os.R_OK):
         raise SubmissionError(f"{path}: cannot be read (permission denied); check its permissions")

@@ -8,6 +8,7 @@ solution/main/submission, then the shallowest, then alphabetical order; the note
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from harness.load.names import gradient_rank, minimize_rank
 from harness.load.scan import FuncInfo, ModuleScan, constructor_problem, methods
@@ -34,7 +35,8 @@ def _best(candidates: list[tuple[tuple[int, ...], FuncInfo]]) -> FuncInfo | None
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
-def _module_level(scan: ModuleScan, ranker, scans: dict[str, ModuleScan]) -> FuncInfo | None:
+def _module_level(scan: ModuleScan, ranker: Callable[[str], int | None],
+                  scans: dict[str, ModuleScan]) -> FuncInfo | None:
     ranked = []
     for name, info in scan.functions.items():
         rank = ranker(name)
@@ -86,13 +88,12 @@ def find_functions(scan: ModuleScan, scans: dict[str, ModuleScan]) -> Found:
     return Found(minimize, gradient, tuple(notes))
 
 
-def _file_key(rel: str, found: Found) -> tuple:
+def _file_key(rel: str, found: Found) -> tuple[int, bool, bool, int, int, str]:
     stem = rel.rsplit("/", 1)[-1][:-3].lower()
     is_test = stem.startswith("test_") or stem.endswith("_test") or stem in ("conftest", "setup")
-    ranks = sum(minimize_rank(f.name) if f is found.minimize else gradient_rank(f.name) or 0
-                for f in (found.minimize, found.gradient) if f is not None)
-    return (-found.count, is_test, stem not in PREFERRED_STEMS, rel.count("/"),
-            ranks + _NO_RANK * (2 - found.count), rel)
+    ranks = ((minimize_rank(found.minimize.name) or 0) if found.minimize else _NO_RANK) + (
+        (gradient_rank(found.gradient.name) or 0) if found.gradient else _NO_RANK)
+    return (-found.count, is_test, stem not in PREFERRED_STEMS, rel.count("/"), ranks, rel)
 
 
 _REASONS = ("it defines both minimize and gradient", "the others look like tests", "its name",

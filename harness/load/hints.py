@@ -3,7 +3,8 @@
 None of these reject anything; each is a note ("may", "looks like") that the run then confirms or not:
 a gradient returning `(point, difference)`, code that indexes only `x[0]` and `x[1]`, a minimize with a fixed
 start of its own, a minimize that prints its answer instead of returning it, an import-time `open()` of a
-file the sandbox will not have.
+file the sandbox will not have, an import-time import of a package that is not installed (looked up with
+`importlib.util.find_spec`, which finds without importing).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import importlib.util
 import re
 import sys
 
-from harness.load.scan import FuncInfo, ModuleScan, import_time_statements
+from harness.load.scan import FuncInfo, ModuleScan
 from harness.results import CallPlan, Phase
 
 _POINTISH = re.compile(r"point|pos|neigh|best|new|next|cur|^x|^p$|^pt")
@@ -98,7 +99,8 @@ def _pair_return(body: list[ast.AST]) -> ast.Tuple | None:
             first, second = node.value.elts
             names = [_name_of(first), _name_of(second)]
             looks_point = isinstance(first, (ast.Tuple, ast.List)) or _POINTISH.search(names[0] or "") is not None
-            looks_diff = _DIFFISH.search(names[1] or "") is not None
+            looks_diff = _DIFFISH.search(names[1] or "") is not None or (
+                isinstance(second, ast.BinOp) and isinstance(second.op, ast.Sub))
             if looks_point and (looks_diff or isinstance(first, (ast.Tuple, ast.List))):
                 return node.value
     return None
@@ -193,8 +195,9 @@ def module_hints(scan: ModuleScan, staged: set[str], unstaged: set[str]) -> list
     assert scan.parsed.tree is not None
     folder = scan.rel.rsplit("/", 1)[0] + "/" if "/" in scan.rel else ""
     local = {rel.rsplit("/", 1)[-1][:-3] for rel in staged} | {rel.split("/", 1)[0] for rel in staged}
-    for stmt in import_time_statements(scan.parsed.tree.body):
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    for stmt in scan.parsed.tree.body:  # one top-level statement fails as a whole: a try/if may handle it
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.Try, ast.For,
+                             ast.While)) or type(stmt).__name__ == "TryStar":
             continue
         missing = _missing_package(stmt, local)
         if missing:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -110,9 +111,9 @@ def _load_tree(tree: Tree, staging_root: Path, base: dict, notes: list[str]) -> 
     parsed = {rel: parse(rel, data) for rel, data in sorted(files.items())}
     scans = {rel: scan_module(p) for rel, p in parsed.items() if p.tree is not None}
     broken = {rel: p for rel, p in parsed.items() if p.tree is None}
-    flags = flags_for(parsed, min(parsed), DEFAULT_FORBIDDEN)
     choice = choose_entry(scans)
     if choice is None:
+        flags = flags_for(parsed, min(parsed), DEFAULT_FORBIDDEN)
         if broken:
             rel = _likely_entry(broken)
             others = [r for r in broken if r != rel]
@@ -188,18 +189,27 @@ def _no_entry_message(scans: dict[str, ModuleScan]) -> str:
 
 
 def _stage(files: dict[str, bytes], staging_root: Path, sid: str) -> Path:
-    """Write the Python files into a fresh folder under staging_root (mode 0755/0644) and return it."""
+    """Write the Python files into a fresh folder under staging_root (mode 0755/0644) and return it.
+
+    A staging root that cannot be written is the grader's problem (SubmissionError); a file name the disk
+    refuses (too long, both a file and a folder) is the submission's (load_error), and nothing is left behind.
+    """
     try:
         staging_root.mkdir(parents=True, exist_ok=True)
         code_dir = Path(tempfile.mkdtemp(prefix=f"{sid}-", dir=staging_root))
         os.chmod(code_dir, 0o755)
-        for rel, data in sorted(files.items()):
-            dest = code_dir / rel
+    except OSError as exc:
+        raise SubmissionError(f"{staging_root}: cannot stage the submission's files there "
+                              f"({exc.strerror or exc}); give a writable staging folder") from None
+    for rel, data in sorted(files.items()):
+        dest = code_dir / rel
+        try:
             dest.parent.mkdir(parents=True, exist_ok=True)
             with open(dest, "xb") as fh:
                 fh.write(data)
             os.chmod(dest, 0o644)
-    except OSError as exc:
-        raise SubmissionError(f"{staging_root}: cannot stage the submission's files there "
-                              f"({exc.strerror or exc}); give a writable staging folder") from None
+        except OSError as exc:
+            shutil.rmtree(code_dir, ignore_errors=True)
+            raise LoadProblem(SubmissionStatus.LOAD_ERROR, f"{rel}: cannot be written as a file "
+                              f"({exc.strerror or exc}); rename it (a shorter name, not also a folder's)") from None
     return code_dir

@@ -51,26 +51,23 @@ _MIN_FUZZY = re.compile(r"minimi[sz]e|optimi[sz]e|descent|findmin")
 _GRAD_FUZZY = re.compile(r"gradient|grad$|^grad|derivative|finitediff")
 
 
-def minimize_rank(name: str) -> int | None:
-    """0 for `minimize`, 1.. for a listed alias, 100 for a fuzzy match (`my_minimize`), None otherwise."""
+def _rank(name: str, listed: list[str], fuzzy: re.Pattern[str]) -> int | None:
     n = norm(name)
-    if n in _MIN_NORM:
-        return _MIN_NORM.index(n)
-    if _MIN_FUZZY.search(n) and not n.startswith("test"):
+    if n in listed:
+        return listed.index(n)
+    if fuzzy.search(n) and not n.startswith("test"):
         return 100
     return None
+
+
+def minimize_rank(name: str) -> int | None:
+    """0 for `minimize`, 1.. for a listed alias, 100 for a fuzzy match (`my_minimize`), None otherwise."""
+    return _rank(name, _MIN_NORM, _MIN_FUZZY)
 
 
 def gradient_rank(name: str) -> int | None:
-    """0 for `gradient`, 1.. for a listed alias, 100 for a fuzzy match, None otherwise."""
-    n = norm(name)
-    if "descent" in n:  # gradient_descent is a minimizer
-        return None
-    if n in _GRAD_NORM:
-        return _GRAD_NORM.index(n)
-    if _GRAD_FUZZY.search(n) and not n.startswith("test"):
-        return 100
-    return None
+    """0 for `gradient`, 1.. for a listed alias, 100 for a fuzzy match; never a `gradient_descent`."""
+    return None if "descent" in norm(name) else _rank(name, _GRAD_NORM, _GRAD_FUZZY)
 
 
 def param_role(name: str) -> str | None:

@@ -23,7 +23,8 @@ HEADER = "# harness: converted from {name} (code cells in order; IPython magics 
 _HEADER_RE = re.compile(r"^# harness: converted from (.+?) \(code cells in order")
 _MARKER_RE = re.compile(r"^# %% cell (\d+)$")
 _KEEP_BODY = {"time", "timeit", "capture", "prun", "memit", "debug", "skip"}
-_LINE_MAGIC = re.compile(r"^\s*([%!].*|[\w.,\s\[\]]+=\s*[%!].*|\??[\w.]+\?{1,2})$")
+_LINE_MAGIC = re.compile(
+    r"^\s*(%[A-Za-z_].*|!(?!=)\s*\S.*|[\w.,\s\[\]]+=\s*(%[A-Za-z_]|!(?!=)\s*\S).*|\?{1,2}[\w.]+\??|[\w.]+\?{1,2})$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ def _read(rel: str, data: bytes) -> nbformat.NotebookNode:
         raise LoadProblem(SubmissionStatus.BAD_ARCHIVE,
                           f"{rel}: not a notebook: invalid JSON at line {exc.lineno}, column {exc.colno} "
                           f"({exc.msg}); save it again from Jupyter or submit a .py file") from None
+    except RecursionError:
+        raise LoadProblem(SubmissionStatus.BAD_ARCHIVE,
+                          f"{rel}: not a notebook: JSON nested too deeply; save it again from Jupyter") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("cells"), list):
         raise LoadProblem(SubmissionStatus.BAD_ARCHIVE,
                           f"{rel}: JSON but not a Jupyter notebook (no list of cells); submit the .ipynb "
@@ -95,7 +99,8 @@ def _read(rel: str, data: bytes) -> nbformat.NotebookNode:
                           f"{rel}: nbformat {raw.get('nbformat')!r} notebook; only nbformat 4 is read; convert it "
                           "with `jupyter nbconvert --to notebook --nbformat 4` or submit a .py file")
     for i, cell in enumerate(raw["cells"], start=1):
-        if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), (str, list)):
+        source = cell.get("source", "") if isinstance(cell, dict) else None
+        if not (isinstance(source, str) or isinstance(source, list) and all(isinstance(s, str) for s in source)):
             raise LoadProblem(SubmissionStatus.BAD_ARCHIVE,
                               f"{rel}: cell {i} is malformed (no text source); save it again from Jupyter")
     logging.getLogger("nbformat").setLevel(logging.CRITICAL)

@@ -139,9 +139,8 @@ def _dynamic(call: ast.Call, bound: dict[str, str], forbidden: tuple[str, ...], 
             out += [(line, "imports", f"{literal}.{e.value}") for e in fromlist.elts
                     if isinstance(e, ast.Constant) and isinstance(e.value, str)]
     elif target in ("exec", "eval") and depth < 3:
-        try:
-            inner = ast.parse(literal)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
+        inner = parse("<string>", literal.encode("utf-8", "surrogatepass")).tree
+        if inner is None:
             return []
         return [(call.lineno + offset, verb, f"{m} (in a string passed to {target})") for _, verb, m in
                 _uses_in_tree(inner, forbidden, local, 0, depth + 1)]

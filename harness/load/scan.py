@@ -29,6 +29,7 @@ class FuncInfo:
     static: bool = False  # staticmethod: no self to drop
     imported_from: str = ""  # "scipy.optimize" for `from scipy.optimize import minimize`
     alias_of: str = ""  # "my_minimize" for `minimize = my_minimize`
+    built_by: str = ""  # "functools.partial(...)" for `minimize = functools.partial(...)`: signature unseen
 
 
 @dataclass
@@ -79,7 +80,7 @@ def import_time_statements(body: list[ast.stmt], scan: ModuleScan | None = None)
                     scan.main_only.setdefault(inner.name, inner.lineno)
             out.extend(import_time_statements(stmt.orelse, scan))
         elif isinstance(stmt, (ast.If, ast.For, ast.While, ast.With, ast.AsyncWith)):
-            out.extend(import_time_statements(stmt.body + stmt.orelse if hasattr(stmt, "orelse") else stmt.body, scan))
+            out.extend(import_time_statements(stmt.body + getattr(stmt, "orelse", []), scan))
         elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
             blocks = stmt.body + stmt.orelse + stmt.finalbody + [s for h in stmt.handlers for s in h.body]
             out.extend(import_time_statements(blocks, scan))
@@ -118,6 +119,11 @@ def _take(stmt: ast.stmt, scan: ModuleScan) -> None:
             original = scan.functions[value.id]
             scan.functions[name] = FuncInfo(name, name, original.node, stmt.lineno, rel,
                                             imported_from=original.imported_from, alias_of=value.id)
+        elif isinstance(value, (ast.Call, ast.Attribute)) and (minimize_rank(name) is not None
+                                                              or gradient_rank(name) is not None):
+            made = ast.unparse(value.func if isinstance(value, ast.Call) else value)
+            scan.functions[name] = FuncInfo(name, name, None, stmt.lineno, rel,
+                                            built_by=made + ("(...)" if isinstance(value, ast.Call) else ""))
         else:
             scan.assigned[name] = stmt.lineno
 

@@ -42,54 +42,43 @@ def _params(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, drop_firs
 def plan_call(info: FuncInfo, phase: Phase) -> CallPlan:
     """The CallPlan for one candidate function, its note saying every adapter used."""
     point = "x0" if phase is Phase.MINIMIZE else "x"
-    canonical = ("func", point)
-    shown = f"{info.target}"
-    if info.node is None:  # imported from outside the submission: its signature is not visible
-        return CallPlan(info.target, canonical,
-                        note=f"{shown} is imported from {info.imported_from}; called as {shown}(func, {point})")
+    shown = info.target
+    if info.node is None:  # imported from outside the submission or built by a call: signature not visible
+        origin = f"is built by `{info.built_by}` (line {info.line})" if info.built_by else \
+            f"is imported from {info.imported_from}"
+        return CallPlan(shown, ("func", point), note=f"{shown} {origin}; called as {shown}(func, {point})")
     params, star, starstar = _params(info.node, drop_first=info.owner is not None and not info.static)
-    roles: dict[str, str] = {}
-    for p in params:
-        role = param_role(p.name)
-        if role == "point":
-            role = point
-        if role and role not in roles.values():
-            roles[p.name] = role
     notes: list[str] = []
-    unnamed = [p for p in params if p.name not in roles and p.required and p.positional]
-    if "func" not in roles.values() and unnamed and (point not in roles.values() or
-                                                      _index(params, unnamed[0]) < _index_role(params, roles, point)):
-        roles[unnamed.pop(0).name] = "func"
-        notes.append(f"parameter '{list(roles)[-1]}' taken as the function")
-    if point not in roles.values() and unnamed:
-        roles[unnamed.pop(0).name] = point
-        notes.append(f"parameter '{list(roles)[-1]}' taken as the {'start point' if point == 'x0' else 'point'}")
+    roles = _roles(params, point, notes)
     args: list[str] = []
     kwargs: dict[str, str] = {}
-    own_start = False
-    if not params and star:
-        args = list(canonical)
-        notes.append(f"takes *args: called as {shown}(func, {point})")
-    elif not params and starstar:
-        kwargs = {"func": "func", point: point}
-        notes.append(f"takes only **kwargs: called as {shown}(func=func, {point}={point})")
-    else:
-        leading = True
-        for p in params:
-            role = roles.get(p.name)
-            if role is None:
-                leading = False
-                continue
-            if leading and p.positional and role != "bounds":
+    leading = True  # roles go positionally while every parameter so far had one
+    for p in params:
+        role = roles.get(p.name)
+        if role is None:
+            leading = leading and not p.positional
+            continue
+        if leading and p.positional and (role != "bounds" or p.positional_only):
+            args.append(role)
+        elif p.positional_only:
+            leading = False
+            notes.append(f"parameter '{p.name}' is positional-only after others the grader cannot fill; "
+                         "the call will fail")
+        else:
+            kwargs[p.name] = role
+    through = [r for r in ("func", point) if r not in args and r not in kwargs.values()]
+    if through and (star and leading or starstar and not params):  # *args / a bare **kwargs take the rest
+        for role in through:
+            if star and leading:
                 args.append(role)
-            elif p.positional_only:
-                notes.append(f"parameter '{p.name}' is positional-only after others the grader cannot fill; "
-                             "the call will fail")
             else:
-                kwargs[p.name] = role
+                kwargs[role] = role
+        call = ", ".join(args + [f"{k}={v}" for k, v in kwargs.items()])
+        notes.append(f"takes {'*args' if star and leading else '**kwargs'}: called as {shown}({call})")
     placed = set(args) | set(kwargs.values())
+    own_start = False
     if "func" not in placed:
-        notes.append(f"takes no function parameter: it must find the objective itself (a global or a pickle), "
+        notes.append("takes no function parameter: it must find the objective itself (a global or a pickle), "
                      "which the grader does not provide; the call will likely fail")
     if point not in placed:
         if phase is Phase.MINIMIZE:
@@ -97,11 +86,11 @@ def plan_call(info: FuncInfo, phase: Phase) -> CallPlan:
             notes.insert(0, OWN_START)
         else:
             notes.append("takes no point parameter: the grader cannot say where to take the gradient")
-    if args[:2] == [point, "func"] or (point in args and "func" in args and args.index(point) < args.index("func")):
+    if point in args and "func" in args and args.index(point) < args.index("func"):
         notes.insert(0, f"arguments in reversed order: called as {shown}({', '.join(args)})")
-    if "bounds" in placed:
-        name = next(k for k, v in kwargs.items() if v == "bounds")
-        notes.append(f"parameter '{name}' receives the objective's bounds when the rubric allows it")
+    bounds = next((p.name for p in params if roles.get(p.name) == "bounds"), None)
+    if bounds is not None:
+        notes.append(f"parameter '{bounds}' receives the objective's bounds when the rubric allows it")
     missing = [p.name for p in params if p.required and p.name not in roles]
     if missing:
         notes.append(f"requires {', '.join(repr(m) for m in missing)}, which the grader cannot supply; give "
@@ -109,16 +98,32 @@ def plan_call(info: FuncInfo, phase: Phase) -> CallPlan:
     if isinstance(info.node, ast.AsyncFunctionDef):
         notes.append(f"{shown} is `async def`: calling it returns a coroutine, not a result")
     if info.alias_of:
-        notes.insert(0, f"{info.target} is another name for {info.alias_of}")
+        notes.insert(0, f"{shown} is another name for {info.alias_of}")
     elif info.name != phase.value:
         notes.insert(0, f"found as {shown} (taken for {phase.value})")
     if info.owner is not None:
         notes.insert(0, f"method of class {info.owner.name}: built as {info.owner.name}() and then called")
-    return CallPlan(info.target, tuple(args), kwargs, own_start, "; ".join(notes))
+    return CallPlan(shown, tuple(args), kwargs, own_start, "; ".join(notes))
 
 
-def _index(params: list[_Param], param: _Param) -> int:
-    return params.index(param)
+def _roles(params: list[_Param], point: str, notes: list[str]) -> dict[str, str]:
+    """Parameter name -> role, by name first; unnamed required positionals fill a missing func, then point."""
+    roles: dict[str, str] = {}
+    for p in params:
+        role = param_role(p.name)
+        role = point if role == "point" else role
+        if role and role not in roles.values():
+            roles[p.name] = role
+    unnamed = [p for p in params if p.name not in roles and p.required and p.positional]
+    if "func" not in roles.values() and unnamed and (
+            point not in roles.values() or params.index(unnamed[0]) < _index_role(params, roles, point)):
+        roles[unnamed[0].name] = "func"
+        notes.append(f"parameter '{unnamed.pop(0).name}' taken as the function")
+    if point not in roles.values() and unnamed:
+        roles[unnamed[0].name] = point
+        notes.append(f"parameter '{unnamed.pop(0).name}' taken as the "
+                     f"{'start point' if point == 'x0' else 'point'}")
+    return roles
 
 
 def _index_role(params: list[_Param], roles: dict[str, str], role: str) -> int:

@@ -6,7 +6,9 @@ import ast
 import io
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 from harness.load.notebook import cell_locator, where
 
@@ -23,6 +25,18 @@ class Parsed:
     def where(self, line: int) -> str:
         """'solution.py:12' or, for a converted notebook, 'solution.ipynb cell 3, line 2'."""
         return where(self.rel, line, cell_locator(self.text))
+
+
+def source_location(code_dir: Path, rel: str, line: int) -> str:
+    """Where line `line` of staged file `rel` is in the candidate's terms ('nb.ipynb cell 6, line 1' or 'x.py:19').
+
+    For the grader side to restate the child's load notes ("line 19: ... failed") about a converted notebook.
+    """
+    try:
+        text = decode((Path(code_dir) / rel).read_bytes())
+    except OSError:
+        return f"{rel}:{line}"
+    return where(rel, line, cell_locator(text))
 
 
 def decode(data: bytes) -> str:
@@ -46,7 +60,9 @@ def parse(rel: str, data: bytes) -> Parsed:
         return Parsed(rel, text, None, f"{_loc(rel, text, line)}: SyntaxError: bytes that are not UTF-8 and no "
                       "encoding declared; save the file as UTF-8")
     try:
-        tree = ast.parse(text, filename=rel)
+        with warnings.catch_warnings():  # SyntaxWarnings about the candidate's code are not the grader's output
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, filename=rel)
     except SyntaxError as exc:
         return Parsed(rel, text, None, syntax_message(rel, text, exc))
     except (RecursionError, MemoryError, ValueError) as exc:

@@ -20,6 +20,10 @@ _NUM = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 _NUMBER = re.compile(_NUM)
 _TUPLE = re.compile(r"(?:array\()?[\(\[]\s*" + _NUM + r"(?:\s*[,;]?\s+" + _NUM + r"|\s*[,;]\s*" + _NUM
                     + r")+\s*,?\s*[\)\]]\)?")
+# A number used as a count, share, ratio or run label is not a coordinate: "46 of 59 runs", "92%", "0.5x", "#4".
+_COUNT_AFTER = re.compile(r"\s*(?:%|x\b|\u00d7|-D\b|of\b|(?:runs?|starts?|objectives?|probes?|calls?|trials?|"
+                          r"evaluations?|dimensions?|seconds?|s|MiB|MB)\b)")
+_COUNT_BEFORE = re.compile(r"#$")
 _NEAR = re.compile(r"(?i)\b(near|around|at x\s*=|x\*?\s*=|x0\s*=|f\*?\s*=)\s*(" + _NUM + r")")
 
 
@@ -68,7 +72,13 @@ def make_scrubber(sensitive: Iterable[float]) -> Callable[[str], str]:
             return text
         text = _TUPLE.sub(REDACTED, text)
         text = _NEAR.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-        return _NUMBER.sub(lambda m: REDACTED if matches(m.group(0)) else m.group(0), text)
+        def blank(m: re.Match) -> str:
+            literal = m.group(0)
+            if _COUNT_AFTER.match(text, m.end()) or _COUNT_BEFORE.search(text[max(0, m.start() - 1):m.start()]):
+                return literal
+            return REDACTED if matches(literal) else literal
+
+        return _NUMBER.sub(blank, text)
 
     return scrub
 
@@ -78,7 +88,8 @@ def identity(text: str) -> str:
 
 
 def sensitive_values(result: Any, bank: Any, hidden: set[str]) -> list[float]:
-    """Every number that locates a hidden objective's minimum or search box: from the bank and the trials."""
+    """Numbers that locate a hidden objective's minimum or box: the bank's minima and bounds, and each run's start
+    and returned point (a successful run returns x* to within the target, even when there is no bank)."""
     out: list[float] = []
     for name in sorted(hidden):
         entry = _entry(bank, name)
@@ -92,11 +103,8 @@ def sensitive_values(result: Any, bank: Any, hidden: set[str]) -> list[float]:
                 out.extend((lo, hi))
     for trial in result.trials:
         if trial.objective in hidden:
-            for point in (trial.x0, trial.returned, *trial.path):
+            for point in (trial.x0, trial.returned):
                 out.extend(point or ())
-    for probe in result.gradient_probes:
-        if probe.objective in hidden:
-            out.extend(probe.x)
     return out
 
 

@@ -70,7 +70,8 @@ def _objective_text(s: ObjectiveSummary, scrub) -> str:
 def export_gradescope(result: SubmissionResult) -> str:
     """Gradescope results.json: the top-level score (it overrides the test sum), a test per objective."""
     summaries = objective_summaries(result)
-    hidden = {s.name for s in summaries if s.hidden} | {p.objective for p in result.gradient_probes}
+    public = {s.name for s in summaries if not s.hidden}
+    hidden = ({s.name for s in summaries} | {p.objective for p in result.gradient_probes}) - public
     scrub = make_scrubber(sensitive_values(result, None, hidden))
     total_weight = sum(c.weight for c in result.criteria.values()) or 1.0
     head = [f"Score {result.score:.1f}/100 ({result.status.value})."]

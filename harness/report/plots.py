@@ -63,9 +63,12 @@ def convergence_figure(summary: ObjectiveSummary) -> Figure | None:
     if summary.reference_evaluations:
         x = sx(summary.reference_evaluations)
         lines.append(Line(polyline([(x, top), (x, bottom)]), "#888", 1, "2 3", "reference optimizer"))
-        labels.append(Label(px(x + 3), px(bottom - 4), f"reference {summary.reference_evaluations}", "start", "#666"))
-    legend = tuple((color(i), f"start {t.start} {t.start_kind}"[:18]) for i, t in enumerate(trials)) \
-        if len(trials) <= 8 else ()
+        late = x > (left + right) / 2
+        labels.append(Label(px(x - 3 if late else x + 3), px(bottom - 4), f"reference {summary.reference_evaluations}",
+                            "end" if late else "start", "#666"))
+    kind = {"uniform": "", "local_basin": " (basin)", "own": " (own)"}
+    legend = tuple((color(i), f"start {t.start}{kind.get(t.start_kind, '')}") for i, t in enumerate(trials)) \
+        if len(trials) <= 14 else ()
     return Figure(title=f"{summary.name}: convergence", xlabel="evaluations", ylabel="best gap f - f*",
                   xticks=ticks_px(sx.ticks()), yticks=ticks_px(sy.ticks()), lines=tuple(lines),
                   marks=tuple(marks), labels=tuple(labels), legend=legend, kind="convergence", frame=frame_of())
@@ -80,13 +83,32 @@ def _safe_value(objective: Any, x: Sequence[float]) -> float:
 
 
 def _box(entry: Any, points: list[Sequence[float]], axis: int) -> tuple[float, float]:
-    """The bank's bounds on one axis, widened (by at most one span each side) to show points outside them."""
+    """The bank's bounds on one axis, widened by one whole span on a side where points fall outside.
+
+    Whole spans only, so every submission on a bank shares a few boxes and their landscape grids (cached).
+    """
     lo, hi = (float(b) for b in entry.bounds[axis])
     span = hi - lo if hi > lo else 1.0
     coords = [float(p[axis]) for p in points if p is not None and len(p) > axis and math.isfinite(float(p[axis]))]
-    if coords:
-        lo, hi = max(min(lo, min(coords)), lo - span), min(max(hi, max(coords)), hi + span)
+    if coords and min(coords) < lo:
+        lo -= span
+    if coords and max(coords) > hi:
+        hi += span
     return lo, hi
+
+
+_GRIDS: dict[tuple, np.ndarray] = {}
+
+
+def _values(key: tuple, objective: Any, points: list[tuple[float, ...]]) -> np.ndarray:
+    """Noise-free values at `points`, cached by (bank hash, objective, box) for the pages of a batch."""
+    if not key[0]:  # no bank hash: nothing safe to key a cache on
+        return np.array([_safe_value(objective, p) for p in points])
+    if key not in _GRIDS:
+        if len(_GRIDS) >= 64:
+            _GRIDS.pop(next(iter(_GRIDS)))
+        _GRIDS[key] = np.array([_safe_value(objective, p) for p in points])
+    return _GRIDS[key]
 
 
 def _rings(segments: list, sx: Scale, sy: Scale) -> list[list[tuple[float, float]]]:
@@ -119,7 +141,7 @@ def _endpoint(t: TrialResult) -> Sequence[float] | None:
     return t.returned or (t.path[-1] if t.path else None)
 
 
-def _minima_marks(entry: Any, sx: Scale, sy: Scale, two_d: bool, objective: Any) -> list[Mark]:
+def _minima_marks(entry: Any, sx: Scale, sy: Scale, two_d: bool) -> list[Mark]:
     def where(x: Sequence[float], f: float) -> tuple[str, str]:
         return px(sx(x[0])), px(sy(x[1] if two_d else f))
 
@@ -129,7 +151,7 @@ def _minima_marks(entry: Any, sx: Scale, sy: Scale, two_d: bool, objective: Any)
     return marks
 
 
-def landscape_figure(summary: ObjectiveSummary, entry: Any, objective: Any) -> Figure | None:
+def landscape_figure(summary: ObjectiveSummary, entry: Any, objective: Any, bank_hash: str = "") -> Figure | None:
     """2-D: contour lines of the noise-free landscape with every start's search path; team audience only."""
     if entry is None or objective is None or entry.dim != 2:
         return None
@@ -138,7 +160,8 @@ def landscape_figure(summary: ObjectiveSummary, entry: Any, objective: Any) -> F
     pts = _trial_points(summary) + [entry.x_star]
     (x0, x1), (y0, y1) = _box(entry, pts, 0), _box(entry, pts, 1)
     gx, gy = np.linspace(x0, x1, GRID), np.linspace(y0, y1, GRID)
-    z = np.array([[_safe_value(objective, (x, y)) for x in gx] for y in gy])
+    key = (bank_hash, entry.name, x0, x1, y0, y1, GRID)
+    z = _values(key, objective, [(x, y) for y in gy for x in gx]).reshape(GRID, GRID)
     finite = z[np.isfinite(z)]
     left, top, right, bottom = plot_area()
     sx, sy = Scale(x0, x1, left, right), Scale(y0, y1, bottom, top)
@@ -164,20 +187,21 @@ def landscape_figure(summary: ObjectiveSummary, entry: Any, objective: Any) -> F
         end = _endpoint(t)
         if end and len(end) == 2:
             marks.append(Mark(*map(px, clamp(end)), "square", color(i), f"end of {_trial_label(t)}", 3.5))
-    marks.extend(_minima_marks(entry, sx, sy, True, objective))
+    marks.extend(_minima_marks(entry, sx, sy, True))
     return Figure(title=f"{summary.name}: search paths", xlabel="x[0]", ylabel="x[1]",
                   xticks=ticks_px(sx.ticks()), yticks=ticks_px(sy.ticks()), lines=tuple(lines),
                   marks=tuple(marks), contours=tuple(contours), kind="landscape", frame=frame_of(),
                   legend=(("#c00", "global min"), ("#b8860b", "local min")))
 
 
-def curve_figure(summary: ObjectiveSummary, entry: Any, objective: Any) -> Figure | None:
+def curve_figure(summary: ObjectiveSummary, entry: Any, objective: Any, bank_hash: str = "") -> Figure | None:
     """1-D: the noise-free curve with every evaluated point; team audience only."""
     if entry is None or objective is None or entry.dim != 1:
         return None
     (x0, x1) = _box(entry, _trial_points(summary) + [entry.x_star], 0)
     xs = np.linspace(x0, x1, CURVE)
-    ys = [_safe_value(objective, (x,)) for x in xs]
+    key = (bank_hash, entry.name, x0, x1, CURVE)
+    ys = list(_values(key, objective, [(x,) for x in xs]))
     finite = [y for y in ys if math.isfinite(y)] + [entry.f_star]
     y0, y1 = min(finite), max(finite)
     pad = (y1 - y0) * 0.05 or 1.0
@@ -191,10 +215,11 @@ def curve_figure(summary: ObjectiveSummary, entry: Any, objective: Any) -> Figur
             y = _safe_value(objective, p)
             if math.isfinite(y):
                 marks.append(Mark(px(sx(p[0])), px(sy(y)), "circle", color(i), _trial_label(t), 2.2))
-    marks.extend(_minima_marks(entry, sx, sy, False, objective))
+    marks.extend(_minima_marks(entry, sx, sy, False))
     return Figure(title=f"{summary.name}: evaluated points", xlabel="x", ylabel="f(x)",
                   xticks=ticks_px(sx.ticks()), yticks=ticks_px(sy.ticks()), lines=tuple(lines),
-                  marks=tuple(marks), kind="curve", frame=frame_of())
+                  marks=tuple(marks), kind="curve", frame=frame_of(),
+                  legend=(("#c00", "global min"), ("#b8860b", "local min")))
 
 
 def gradient_figure(probes: Sequence[GradientProbe]) -> Figure | None:
@@ -217,7 +242,7 @@ def gradient_figure(probes: Sequence[GradientProbe]) -> Figure | None:
                               f"{p.objective}: relative error {fmt_num(p.rel_error)}{cos}, {p.evaluations} evaluations"))
     ref = sy(1e-2)
     lines = [Line(polyline([(left, ref), (right, ref)]), "#888", 1, "4 3", "1% relative error")]
-    legend = tuple((color(k), n[:18]) for k, n in enumerate(names)) if len(names) <= 8 else ()
+    legend = tuple((color(k), n[:16]) for k, n in enumerate(names)) if len(names) <= 14 else ()
     return Figure(title="gradient accuracy per probe", xlabel="probe", ylabel="relative error",
                   yticks=ticks_px(sy.ticks()), lines=tuple(lines), marks=tuple(marks), legend=legend,
                   labels=(Label(px(left + 3), px(ref - 3), "1%", "start", "#666"),), kind="gradient",
@@ -272,7 +297,7 @@ def ecdf_figure(curves: Sequence[tuple[str, list[tuple[float, float]]]], highlig
         lines.append(Line(polyline(steps), color(i) if top_k else "#999", 1.8 if top_k else 0.7,
                           title=name, opacity=1.0 if top_k else 0.45))
         if top_k:
-            legend.append((color(i), name[:18]))
+            legend.append((color(i), name[:16]))
     return Figure(title="runs reaching each target (ECDF)", xlabel="evaluations", ylabel="share of (run, target)",
                   xticks=ticks_px(sx.ticks()), yticks=ticks_px(sy.ticks(4)), lines=tuple(lines),
                   legend=tuple(reversed(legend)), kind="ecdf", frame=frame_of())

@@ -94,7 +94,7 @@ def objective_summaries(result: SubmissionResult, bank: Any = None) -> tuple[Obj
                 entry = bank.entry(name)
             except KeyError:
                 entry = None
-        trials = tuple(t for t in result.trials if t.objective == name)
+        trials = tuple(sorted((t for t in result.trials if t.objective == name), key=lambda t: (t.start, t.seed)))
         counts = Counter(t.status.value for t in trials)
         first: dict[str, str] = {}
         for t in trials:
@@ -152,4 +152,5 @@ def runtimes(result: SubmissionResult, targets: dict[str, float | None]) -> tupl
 
 
 def targets_of(result: SubmissionResult, bank: Any = None) -> dict[str, float | None]:
+    """Each objective's success target (the gap f - f*), from the result's rows or the bank."""
     return {s.name: s.target for s in objective_summaries(result, bank)}

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22")
 
-WIDTH, HEIGHT = 420, 260
-MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 58, 12, 26, 40
+WIDTH, HEIGHT = 520, 260  # the right 110 px hold the legend, outside the data
+MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 58, 122, 26, 40
 
 
 def fmt_num(value: float) -> str:
@@ -23,8 +23,8 @@ def fmt_num(value: float) -> str:
     mag = abs(value)
     if mag >= 1e5 or mag < 1e-3:
         return f"{value:.0e}".replace("e+0", "e").replace("e-0", "e-").replace("e+", "e")
-    if float(value).is_integer():
-        return str(int(value))
+    if float(value).is_integer() or mag >= 100:
+        return f"{value:.0f}"
     return f"{value:.3g}"
 
 

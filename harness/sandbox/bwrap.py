@@ -23,7 +23,7 @@ from pathlib import Path
 from harness.errors import SandboxError
 
 CHILD_DIR = Path(__file__).resolve().parent
-CHILD_FILES = ("child.py", "protocol.py", "candidate.py")  # all the sandbox sees of the harness
+CHILD_FILES = ("child.py", "trial.py", "protocol.py", "candidate.py")  # all the sandbox sees of the harness
 INSIDE_DIR = "/opt/harness"
 UID_BASE = int(os.environ.get("HARNESS_SANDBOX_UID_BASE", "1990000"))
 SLOT_COUNT = 64
@@ -137,6 +137,25 @@ def plain_command(tmp_dir: str, fds: dict[str, int]) -> tuple[list[str], dict[st
 
 def _child_args(fds: dict[str, int], tmp: str, mode: str) -> list[str]:
     return ["--ctl", str(fds["ctl"]), "--bundle", str(fds["bundle"]), "--tmp", tmp, "--mode", mode]
+
+
+@functools.lru_cache(maxsize=1)
+def plain_switches_uid() -> bool:
+    """Plain mode as root runs the child as the slot's uid when that uid can run this Python and numpy."""
+    if os.geteuid() != 0:
+        return False
+    try:
+        done = subprocess.run([python_executable(), "-s", "-c", "import numpy"], user=UID_BASE, group=UID_BASE,
+                              extra_groups=[], cwd="/", env=dict(ENV), capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
+
+
+def plain_note() -> str:
+    """The loud note every plain-mode outcome carries."""
+    return PLAIN_NOTE if os.geteuid() != 0 or plain_switches_uid() else \
+        "plain (no bubblewrap: weaker isolation; candidate code runs as root)"
 
 
 def make_plain_tmp(uid: int | None) -> str:

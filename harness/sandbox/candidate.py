@@ -27,33 +27,52 @@ class EntryLookupError(Exception):
 
 
 def _make_audit() -> tuple:
-    """An import audit hook and a reader sharing a closure, so no module global holds the record."""
+    """Import recording shared through a closure, so no module global holds the record.
+
+    Three witnesses, since each alone misses a path: the "import" audit event (cannot be removed, but
+    importlib.import_module does not raise it), a finder first on sys.meta_path (sees importlib's imports too),
+    and whatever is new in sys.modules when asked.
+    """
     seen: set = set()
+    baseline: set = set()
     started = [False]
 
-    def hook(event, args):
-        if event == "import" and args and type(args[0]) is str:
-            name = args[0]
+    def record(name) -> None:
+        if type(name) is str and name:
             seen.add(name)
             while "." in name:
                 name = name.rpartition(".")[0]
                 seen.add(name)
 
+    def hook(event, args):
+        if event == "import" and args:
+            record(args[0])
+
+    class _Recorder:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            record(name)
+            return None
+
     def start() -> None:
         if not started[0]:
             started[0] = True
+            baseline.update(sys.modules)
             sys.addaudithook(hook)  # audit hooks cannot be removed once added
+            sys.meta_path.insert(0, _Recorder)
 
     def modules() -> list:
+        for name in list(sys.modules):
+            if name not in baseline:
+                record(name)
         return sorted(seen)
 
     return start, modules
 
 
 start_import_audit, imported_modules = _make_audit()
-start_import_audit.__doc__ = "Record every module imported from now on (an audit hook the candidate cannot remove)."
+start_import_audit.__doc__ = "Record every module imported from now on, by any route the candidate takes."
 imported_modules.__doc__ = "Sorted names (top-level and dotted) of modules imported since start_import_audit()."
-
 
 
 def load_entry(path: str) -> tuple[dict, list[str]]:
@@ -87,12 +106,10 @@ def load_entry(path: str) -> tuple[dict, list[str]]:
         try:
             code = compile(ast.Module(body=[stmt], type_ignores=[]), path, "exec", flags=flags, dont_inherit=True)
             exec(code, namespace)
-        except Exception as exc:
-            notes.append(f"line {stmt.lineno}: `{_statement_text(source, stmt)}` failed ({_exc_text(exc)}); "
+        except (Exception, SystemExit) as exc:
+            verb = "exited" if isinstance(exc, SystemExit) else "failed"
+            notes.append(f"line {stmt.lineno}: `{_statement_text(source, stmt)}` {verb} ({exception_text(exc)}); "
                          "graded without it")
-        except SystemExit as exc:
-            notes.append(f"line {stmt.lineno}: `{_statement_text(source, stmt)}` exited "
-                         f"({_exc_text(exc)}); graded without it")
     return namespace, notes
 
 
@@ -105,16 +122,33 @@ def _statement_text(source: str, stmt: ast.stmt) -> str:
     return first
 
 
-def _exc_text(exc: BaseException) -> str:
+def exception_text(exc: BaseException) -> str:
+    """"Type: message" for an exception without running the candidate's code: a built-in exception over plain
+    arguments prints as Python would; anything else is shown from its arguments through safe_repr."""
     name = _type_name(exc)
     try:
-        message = str(exc)
-    except BaseException:
-        message = "<message could not be printed>"
+        args = BaseException.__dict__["args"].__get__(exc)
+        kind = type(exc)
+        builtin = type.__dict__["__module__"].__get__(kind) == "builtins"
+        extra = [OSError.__dict__[n].__get__(exc) for n in ("filename", "filename2")] if builtin and \
+            isinstance(exc, OSError) else []
+        if builtin and all(_plain(a) for a in list(args) + extra):
+            message = str(exc)
+        elif len(args) == 1 and type(args[0]) is str:
+            message = args[0]
+        else:
+            message = ", ".join(safe_repr(a) for a in args)
+    except Exception:
+        message = "<the message could not be read>"
     if len(message) > REPR_CAP:
         message = message[:REPR_CAP] + "..."
     return f"{name}: {message}" if message else name
 
+
+def _plain(value) -> bool:
+    if type(value) is tuple:
+        return all(_plain(v) for v in value)
+    return value is None or type(value) in (str, int, float, bool, bytes)
 
 
 def resolve(namespace: dict, plan: dict) -> Callable:
@@ -188,7 +222,6 @@ def _as_array(point):
     return numpy.array(values, dtype=numpy.float64)
 
 
-
 class _Bad(Exception):
     """A return value that is not what was asked: `kind` names the problem, the message says what came back."""
 
@@ -212,7 +245,7 @@ def describe_return(raw: Any, phase: str, dim: int) -> dict:
         return {"kind": bad.kind, "x": None, "fx": None, "error": str(bad)}
     except BaseException as exc:  # candidate code ran (tolist, __float__, __getattr__) and blew up
         return {"kind": "unrecognised", "x": None, "fx": None,
-                "error": f"returned {safe_repr(raw)}, and reading it raised {_exc_text(exc)}"}
+                "error": f"returned {safe_repr(raw)}, and reading it raised {exception_text(exc)}"}
 
 
 def _minimize_shape(raw, dim: int) -> tuple:
@@ -226,10 +259,8 @@ def _minimize_shape(raw, dim: int) -> tuple:
     if type(raw) not in (list, tuple) and not _is_number(raw) and not _is_array(raw):
         found, x = _attribute(raw, "x")  # scipy-style result objects, namedtuples with an x field
         if found:
-            found_f, f = _attribute(raw, "fun")
-            if not found_f:
-                found_f, f = _attribute(raw, "fx")
-            return "object", _vector(x, dim, "x"), _optional_number(f if found_f else None)
+            fx = next((v for has, v in (_attribute(raw, "fun"), _attribute(raw, "fx")) if has), None)
+            return "object", _vector(x, dim, "x"), _optional_number(fx)
     pair = _sequence_items(raw) if isinstance(raw, (list, tuple)) else ()
     if len(pair) == 2:
         first, second = pair
@@ -264,9 +295,6 @@ def _reject_nothing(raw, phase: str) -> None:
     if raw is None:
         what = "the point it found" if phase == "minimize" else "the gradient vector"
         raise _Bad("none", f"returned None; {phase} must return {what} (printing it is not enough)")
-    if isinstance(raw, types.GeneratorType) or hasattr(type(raw), "__next__"):
-        raise _Bad("generator", f"returned a generator or iterator ({safe_repr(raw)}); return the values "
-                                "themselves, not something that yields them")
     if isinstance(raw, (str, bytes, bytearray)):
         raise _Bad("unrecognised", f"returned text {safe_repr(raw)}, not numbers")
 
@@ -297,11 +325,10 @@ def _items(obj, what: str) -> list:
         return listed
     if isinstance(obj, (list, tuple)):
         return _sequence_items(obj)
-    if isinstance(obj, (str, bytes, bytearray, dict)) or obj is None or _is_number(obj):
-        raise _Bad("unrecognised", f"returned {what} that is {safe_repr(obj)}, not a sequence of numbers")
     if hasattr(type(obj), "__next__"):
-        raise _Bad("generator", f"returned {what} that is a generator or iterator ({safe_repr(obj)}), not numbers")
-    if hasattr(type(obj), "__len__") and hasattr(type(obj), "__getitem__"):
+        raise _Bad("generator", f"returned a generator or iterator ({safe_repr(obj)}) as {what}: return the "
+                                "values themselves, not something that yields them")
+    if _is_sequence(obj):
         return list(obj)
     raise _Bad("unrecognised", f"returned {what} that is {safe_repr(obj)}, not a sequence of numbers")
 
@@ -321,7 +348,7 @@ def _number(item, what: str) -> float:
         number = float(item)
     except BaseException as exc:
         raise _Bad("bad_number", f"returned {what} is a {_type_name(item)} that claims to be a number, but "
-                                 f"float() of it raised {_exc_text(exc)}") from None
+                                 f"float() of it raised {exception_text(exc)}") from None
     if type(number) is not float:
         raise _Bad("bad_number", f"returned {what} is a {_type_name(item)} whose float() gave a {_type_name(number)}")
     return number
@@ -376,10 +403,12 @@ def _attribute(obj, name: str) -> tuple:
         return False, None
 
 
-
 def safe_repr(obj: Any, cap: int = REPR_CAP) -> str:
     """A short repr that runs no candidate code: builtins and numeric numpy values in full, others by type."""
-    text = _repr(obj, 3)
+    try:
+        text = _repr(obj, 3)
+    except Exception:
+        text = f"<{_type_name(obj)} object>"
     return text if len(text) <= cap else text[:cap] + "..."
 
 
@@ -403,21 +432,12 @@ def _repr(obj, depth: int) -> str:
         inner = ", ".join(f"{_repr(k, depth - 1)}: {_repr(v, depth - 1)}" for k, v in pairs[:8])
         text = "{" + inner + (", ..." if len(pairs) > 8 else "") + "}"
         return text if kind is dict else f"{_type_name(obj)}({text})"
-    if _numpy_numeric(obj):
-        return repr(obj)
+    if type.__dict__["__module__"].__get__(kind) == "numpy" and getattr(obj, "dtype", None) is not None \
+            and obj.dtype.kind in "biuf":
+        return repr(obj)  # numpy's own repr of numbers, summarised past 1000 items
     if isinstance(obj, types.GeneratorType):
         return f"<generator {obj.__name__}>" if type(obj.__name__) is str else "<generator>"
     return f"<{_type_name(obj)} object>"
-
-
-def _numpy_numeric(obj) -> bool:
-    kind = type(obj)
-    if type.__dict__["__module__"].__get__(kind) != "numpy":
-        return False
-    try:
-        return obj.dtype.kind in "biuf"
-    except Exception:
-        return False
 
 
 def _type_name(obj) -> str:

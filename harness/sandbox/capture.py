@@ -60,7 +60,8 @@ class RawCall:
     supervisor_died: bool = False
     exhausted: bool = False  # copied from the server: the candidate asked past the budget
     wall_s: float = 0.0
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # added to the message
+    file_notes: list[str] = field(default_factory=list)  # files left out of the sandbox: added to load_notes
 
 
 def capture(fn: Callable[[], CallOutcome], request: CallRequest, sandbox: str) -> CallOutcome:
@@ -99,7 +100,7 @@ def assemble(request: CallRequest, policy: Policy, server: EvalServer, raw: RawC
         stdout_head=out_head, stdout_tail=out_tail, stdout_bytes=raw.stdout.total,
         stderr_head=err_head, stderr_tail=err_tail, stderr_bytes=raw.stderr.total,
         imported_modules=tuple(_strings(result.get("imported"))),
-        load_notes=tuple(_strings(result.get("load_notes"))),
+        load_notes=tuple(raw.file_notes + _strings(result.get("load_notes"))),
         sandbox=sandbox, wall_s=raw.wall_s, cpu_s=float(cpu) if isinstance(cpu, (int, float)) else 0.0,
     )
 

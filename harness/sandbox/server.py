@@ -9,6 +9,7 @@ trajectory. Past the budget every request is answered "exhausted" and nothing mo
 from __future__ import annotations
 
 import math
+import struct
 from typing import Any
 
 import numpy as np
@@ -56,6 +57,7 @@ class EvalServer:
         self._buffer = bytearray()
         self._single_size = HEADER.size + 8 * self.dim
         self._single_head = HEADER.pack(OP_EVAL, self.dim)
+        self._unpack = struct.Struct(f"<{self.dim}d").unpack_from
         self._exhausted_reply = SINGLE_REPLY.pack(REPLY_EXHAUSTED, 0, math.nan)
         self._refused_reply = SINGLE_REPLY.pack(REPLY_REFUSED, 0, math.nan)
 
@@ -92,8 +94,9 @@ class EvalServer:
         return bool(self._buffer)
 
     def _single(self, frame: bytes) -> bytes:
+        total = sum(self._unpack(frame, HEADER.size))
         x = np.frombuffer(frame, dtype="<f8", count=self.dim, offset=HEADER.size).copy()
-        if not np.isfinite(x).all():
+        if total - total != 0 and not np.isfinite(x).all():  # a finite sum means every value is finite
             raise ProtocolViolation("an evaluation request holding NaN or infinity")
         if self.evaluations >= self.budget:
             self.refused += 1

@@ -24,7 +24,7 @@ from typing import Any, Iterator
 
 from harness.errors import SandboxError
 from harness.results import CallOutcome
-from harness.sandbox import bwrap
+from harness.sandbox import bwrap, procs
 from harness.sandbox.capture import OutputBuffer, RawCall, assemble, capture
 from harness.sandbox.policy import CallRequest, Policy
 from harness.sandbox.protocol import RESULT_LIMIT, decode_result, recv_message, send_message
@@ -33,7 +33,9 @@ from harness.sandbox.server import EvalServer, ProtocolViolation
 START_TIMEOUT_S = 30.0
 TEARDOWN_TIMEOUT_S = 5.0
 DRAIN_GRACE_S = 2.0
+EXIT_AFTER_RESULT_S = 5.0
 POLL_SLICE_S = 0.5  # no single poll waits longer than this, so every deadline is checked
+POLL_SLICE_MS = int(POLL_SLICE_S * 1000)
 CODE_LIMIT = 32 << 20
 FILE_LIMIT = 2000
 READ_CHUNK = 1 << 16
@@ -46,7 +48,7 @@ class SandboxSession:
         self.policy = policy
         self.entry = entry
         self.mode = bwrap.sandbox_mode()
-        self.sandbox_note = "bwrap" if self.mode == "bwrap" else bwrap.PLAIN_NOTE
+        self.sandbox_note = "bwrap" if self.mode == "bwrap" else bwrap.plain_note()
         self.files, self.notes = _read_code(Path(code_dir), entry)
         self.starts = 0  # sandboxes started (1 + restarts after kills)
         self.trials = 0
@@ -58,7 +60,7 @@ class SandboxSession:
         self._zerr: OutputBuffer | None = None
         self._zerr_r = -1
         self._plain_tmp = ""
-        self._core = _core_for(self._slot.index) if policy.pin_cpu else None
+        self._core = procs.core_for(self._slot.index) if policy.pin_cpu else None
 
     # ------------------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
@@ -75,15 +77,15 @@ class SandboxSession:
             keep = (ctl_child.fileno(), bundle.fileno(), life_w)
             uid = self._slot.uid
             try:
-                with _pinned(self._core):
+                with procs.pinned(self._core):
                     if self.mode == "bwrap":
                         argv = bwrap.bwrap_command(uid, self.policy.tmp_mb << 20, fds)
                         self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                                       stderr=zerr_w, pass_fds=keep + (info_w,),
                                                       env={"PATH": "/usr/bin:/bin"})
                     else:
-                        root = os.geteuid() == 0
-                        self._plain_tmp = bwrap.make_plain_tmp(uid if root else None)
+                        root = bwrap.plain_switches_uid()
+                        self._plain_tmp = self._plain_tmp or bwrap.make_plain_tmp(uid if root else None)
                         argv, env = bwrap.plain_command(self._plain_tmp, fds)
                         ids = {"user": uid, "group": uid, "extra_groups": []} if root else {}
                         self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -101,7 +103,7 @@ class SandboxSession:
         os.set_blocking(zerr_r, False)
         self.starts += 1
         ready = self._wait_ready()
-        self._init = _open_init(info_r) if self.mode == "bwrap" else -1
+        self._init = procs.open_init_pidfd(info_r) if self.mode == "bwrap" else -1
         if not ready:
             why = self._zerr.texts()
             self.kill()
@@ -133,12 +135,12 @@ class SandboxSession:
                     signal.pidfd_send_signal(self._init, signal.SIGKILL)
                 except OSError:
                     pass
+            if self.mode != "bwrap":
+                procs.kill_plain_tree(proc.pid, self._slot.uid if bwrap.plain_switches_uid() else None)
             try:
-                proc.kill()  # the outer bwrap (or the plain zygote); --die-with-parent takes the rest
+                proc.kill()  # the outer bwrap; --die-with-parent and the pid namespace take the rest
             except OSError:
                 pass
-            if self.mode != "bwrap":
-                _kill_plain(proc.pid, self._slot.uid if os.geteuid() == 0 else None)
             self._reap(proc)
         self._release_fds()
 
@@ -191,7 +193,7 @@ class SandboxSession:
     # ------------------------------------------------------------------------------------------ one call
     def run(self, request: CallRequest, objective: Any) -> CallOutcome:
         """One call into candidate code, sandboxed; never raises for anything the candidate does."""
-        with _pinned(self._core):
+        with procs.pinned(self._core):
             if not self.alive():
                 self.kill()
                 self.start()
@@ -203,7 +205,7 @@ class SandboxSession:
         server = EvalServer(objective, request.dim, request.budget, request.target_value,
                             request.record_path, policy.allow_batch)
         raw = RawCall(stdout=OutputBuffer(policy.output_bytes), stderr=OutputBuffer(policy.output_bytes),
-                      notes=list(self.notes))
+                      file_notes=list(self.notes))
         pipes = [os.pipe() for _ in range(5)]  # eval requests, eval replies, result, stdout, stderr
         (req_r, req_w), (rep_r, rep_w), (res_r, res_w), (out_r, out_w), (err_r, err_w) = pipes
         message = {
@@ -252,30 +254,47 @@ class SandboxSession:
             self.kill()
             self._drain_after_kill(streams, res_r, result, raw)
 
+        poll, feed, read, write, monotonic = poller.poll, server.feed, os.read, os.write, time.monotonic
         while True:
-            now = time.monotonic()
-            if grace is not None and (now >= grace or not open_fds & {res_r, out_r, err_r}):
-                return
-            if grace is None and now > deadline:
-                return stop("timeout")
-            wait = min((deadline if grace is None else grace) - now, POLL_SLICE_S)
-            for fd, _ in poller.poll(max(0.0, wait) * 1000):
+            now = monotonic()
+            if grace is not None:
+                if now >= grace or not open_fds & {res_r, out_r, err_r}:
+                    return
+                left = grace - now
+            else:
+                if now > deadline:
+                    if raw.result is None:
+                        return stop("timeout")
+                    raw.notes.append("its process did not end after sending its result; the sandbox was restarted")
+                    return stop("")
+                left = deadline - now
+            for fd, _ in poll(POLL_SLICE_MS if left > POLL_SLICE_S else left * 1000):
+                if fd == req_r:  # the hot path: one evaluation request, one reply
+                    data = b""
+                    try:
+                        data = read(req_r, READ_CHUNK)
+                        if data:
+                            reply = feed(data)
+                            if reply:
+                                write(rep_w, reply)  # never blocks: the proxy reads each reply first
+                            continue
+                    except BlockingIOError:
+                        if data:
+                            return stop("protocol", "sent evaluation requests without reading the replies")
+                        continue
+                    except ProtocolViolation as exc:
+                        return stop("protocol", f"wrote {exc} on the evaluation pipe (bypassing func)")
+                    except BrokenPipeError:
+                        continue  # the trial is gone; its reply does not matter
+                    except OSError:
+                        pass
+                    forget(fd)
+                    continue
                 data = _read(fd) if fd != ctl_fd else None
                 if data == b"":
                     forget(fd)
                     continue
-                if fd == req_r and data:
-                    try:
-                        reply = server.feed(data)
-                        if reply:
-                            os.write(rep_w, reply)  # never blocks: the proxy reads each reply first
-                    except ProtocolViolation as exc:
-                        return stop("protocol", f"wrote {exc} on the evaluation pipe (bypassing func)")
-                    except BlockingIOError:
-                        return stop("protocol", "sent evaluation requests without reading the replies")
-                    except BrokenPipeError:
-                        pass  # the trial is gone; its reply does not matter
-                elif fd in streams and data:
+                if fd in streams and data:
                     streams[fd].feed(data)
                     if raw.stdout.total + raw.stderr.total > limit:
                         return stop("output")
@@ -284,6 +303,8 @@ class SandboxSession:
                     if len(result) > RESULT_LIMIT + 4:
                         return stop("result", f"sent more than {RESULT_LIMIT >> 20} MiB of result data")
                     raw.result = decode_result(bytes(result))
+                    if raw.result is not None:  # the trial exits right after this: give it a moment, not wall_s
+                        deadline = min(deadline, monotonic() + EXIT_AFTER_RESULT_S)
                 elif fd == self._zerr_r and data:
                     assert self._zerr is not None
                     self._zerr.feed(data)
@@ -333,27 +354,6 @@ def _read(fd: int) -> bytes | None:
         return b""
 
 
-def _open_init(info_r: int) -> int:
-    """A pidfd for the sandbox's init, from bwrap's --info-fd JSON (-1 where pidfds are missing)."""
-    data = b""
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([info_r], [], [], POLL_SLICE_S)
-            chunk = os.read(info_r, 4096) if ready else b"?"
-            if not chunk:
-                break
-            data += chunk if chunk != b"?" else b""
-            if len(data) > 4096:
-                break
-        pid = json.loads(data.decode("utf-8")).get("child-pid")
-        return os.pidfd_open(int(pid)) if hasattr(os, "pidfd_open") and isinstance(pid, int) else -1
-    except (OSError, ValueError, AttributeError):
-        return -1
-    finally:
-        os.close(info_r)
-
-
 def _close_all(fds: list[int]) -> None:
     for fd in fds:
         try:
@@ -386,55 +386,6 @@ def _read_code(code_dir: Path, entry: str) -> tuple[list[tuple[str, bytes]], lis
     if not any(rel == entry for rel, _ in files):
         raise SandboxError(f"{code_dir}: the entry file {entry!r} is not among the submission's files")
     return files, notes
-
-
-def _core_for(index: int) -> int | None:
-    if not hasattr(os, "sched_getaffinity"):
-        return None
-    cores = sorted(os.sched_getaffinity(0))
-    return cores[index % len(cores)] if len(cores) > 1 else None
-
-
-@contextlib.contextmanager
-def _pinned(core: int | None) -> Iterator[None]:
-    """Run this thread (and anything it starts) on one core; restore its affinity afterwards."""
-    if core is None:
-        yield
-        return
-    before = os.sched_getaffinity(0)
-    try:
-        os.sched_setaffinity(0, {core})
-    except OSError:
-        yield
-        return
-    try:
-        yield
-    finally:
-        try:
-            os.sched_setaffinity(0, before)
-        except OSError:
-            pass
-
-
-def _kill_plain(pid: int, uid: int | None) -> None:
-    """Plain mode: kill the zygote's session and, when the slot has its own uid, every process of that uid."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-    if uid is None or not os.path.isdir("/proc"):
-        return
-    for _ in range(3):
-        for name in os.listdir("/proc"):
-            if not name.isdigit():
-                continue
-            try:
-                with open(f"/proc/{name}/status", encoding="ascii", errors="replace") as fh:
-                    owner = next((line.split()[1] for line in fh if line.startswith("Uid:")), "")
-                if owner == str(uid):
-                    os.kill(int(name), signal.SIGKILL)
-            except (OSError, StopIteration, IndexError, ValueError):
-                pass
 
 
 @contextlib.contextmanager

@@ -64,8 +64,9 @@ def efficiency(stats: list[ObjectiveStats], weight: float) -> Criterion | None:
             ratios.append(s.ert / s.reference_evaluations)
     if not parts:
         return None
-    ert_text = (f"median ERT {median(ratios):.1f}x the reference optimizer's evaluations on the {len(ratios)} "
-                f"objectives it solved" if ratios else "no objective solved, so no ERT")
+    solved = "the objective" if len(ratios) == 1 else f"the {len(ratios)} objectives"
+    ert_text = (f"median ERT {median(ratios):.1f}x the reference optimizer's evaluations on {solved} it solved"
+                if ratios else "no objective solved, so no ERT")
     return Criterion(score=_mean(parts), weight=weight,
                      evidence=f"{ert_text}; beat uniform random search with the same budget in {beaten} of {runs} runs")
 

@@ -25,52 +25,62 @@ def cite(trials: list[TrialResult], multi_seed: bool) -> str:
     return f"(runs {shown}{more})"
 
 
-def _head(message: str) -> str:
-    """The first line of a message, trimmed to a phrase."""
-    line = (message or "").strip().splitlines()[0] if (message or "").strip() else ""
-    return line if len(line) <= 120 else line[:117] + "..."
+def _head(message: str, limit: int = 160) -> str:
+    """The first line of a message without the 'minimize raised' lead, trimmed to a phrase."""
+    text = (message or "").strip()
+    line = text.splitlines()[0] if text else ""
+    line = re.sub(r"^(minimize|gradient) raised ", "", line)
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
-def _group_key(message: str) -> str:
+def _exception(message: str) -> str:
+    """The exception class a message names ('ValueError'), or the message's first clause."""
     head = _head(message)
-    match = re.match(r"([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b[^(]*)", head)
-    return (match.group(1) if match else head).strip().rstrip(":")
+    match = re.match(r"([A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning))\b", head)
+    return match.group(1) if match else head.split("; ")[0]
 
 
-def _dimension_pattern(group: list[TrialResult], dims: dict[str, int], all_trials: list[TrialResult]) -> int | None:
-    """k when a failure hits every run above k-D and none at or below: the code assumes k inputs."""
+def _dimension_pattern(group: list[TrialResult], dims: dict[str, int], all_trials: list[TrialResult]) -> str | None:
+    """'above 2-D' or 'that is not 2-D' when a failure hits every run of some dimensions and none of the rest."""
     failing = {id(t) for t in group}
     by_dim: dict[int, list[TrialResult]] = defaultdict(list)
     for t in all_trials:
         by_dim[dims[t.objective]].append(t)
-    ok_dims = [d for d, ts in by_dim.items() if not any(id(t) in failing for t in ts)]
-    bad_dims = [d for d, ts in by_dim.items() if all(id(t) in failing for t in ts)]
+    ok_dims = sorted(d for d, ts in by_dim.items() if not any(id(t) in failing for t in ts))
+    bad_dims = sorted(d for d, ts in by_dim.items() if all(id(t) in failing for t in ts))
     if not ok_dims or not bad_dims or len(ok_dims) + len(bad_dims) != len(by_dim):
         return None
-    k = max(ok_dims)
-    return k if min(bad_dims) > k else None
+    if min(bad_dims) > max(ok_dims):
+        return f"above {max(ok_dims)}-D"
+    if len(ok_dims) == 1:
+        return f"that is not {ok_dims[0]}-D"
+    return None
 
 
-def _failure_sentence(status: TrialStatus, key: str, group: list[TrialResult], total: int, rubric: Rubric,
+def _failure_sentence(status: TrialStatus, group: list[TrialResult], total: int, rubric: Rubric,
                       dims: dict[str, int], all_trials: list[TrialResult], multi: bool) -> str:
     n = len(group)
     where = cite(group, multi)
+    example = min(group, key=lambda t: (dims[t.objective], t.objective, t.start, t.seed))
+    head = _head(example.message)
     if status is TrialStatus.ERROR:
-        k = _dimension_pattern(group, dims, all_trials)
-        if k is not None:
+        pattern = _dimension_pattern(group, dims, all_trials)
+        if pattern is not None:
+            k = int(re.search(r"(\d+)-D", pattern).group(1))
             word = _WORDS.get(k, str(k))
-            return (f"assumes {word} input{'s' if k != 1 else ''}: {key} on every objective above {k}-D "
-                    f"({n} of {total} runs) {where}")
-        return f"minimize raised {key} in {n} of {total} runs {where}"
+            return (f"assumes {word} input{'s' if k != 1 else ''}: minimize fails on every objective {pattern} "
+                    f"({n} of {total} runs), e.g. on the {dims[example.objective]}-D {example.objective}: {head} "
+                    f"{where}")
+        return f"minimize raised {head} in {n} of {total} runs {where}"
+    if status is TrialStatus.BAD_RETURN:
+        return f"{head} ({n} of {total} runs, each scored on its best evaluated point) {where}"
     text = {
         TrialStatus.TIMEOUT: f"ran past the {rubric.wall_s:g} s time limit",
         TrialStatus.MEMORY: f"ran out of memory (limit {rubric.memory_mb} MB)",
         TrialStatus.CPU: f"used up the {rubric.cpu_s:g} s CPU-time limit",
-        TrialStatus.CRASHED: f"crashed the process ({key})" if key else "crashed the process",
-        TrialStatus.KILLED: f"was stopped by the grader ({key})" if key else "was stopped by the grader",
-        TrialStatus.BAD_RETURN: (f"minimize returned {key or 'something that is not a point'}; those runs were "
-                                 f"scored on their best evaluated point"),
-        TrialStatus.POLICY: f"was stopped by a rubric policy ({key})",
+        TrialStatus.CRASHED: f"crashed the process ({head})" if head else "crashed the process",
+        TrialStatus.KILLED: f"was stopped by the grader ({head})" if head else "was stopped by the grader",
+        TrialStatus.POLICY: f"was stopped by a rubric policy ({head})",
     }.get(status, f"ended with status {status.value}")
     return f"{text} in {n} of {total} runs {where}"
 
@@ -79,10 +89,11 @@ def _failures(trials: list[TrialResult], rubric: Rubric, dims: dict[str, int], m
     groups: dict[tuple[str, str], list[TrialResult]] = defaultdict(list)
     for t in trials:
         if t.status not in CLEAN_STATUSES:
-            groups[(t.status.value, _group_key(t.message))].append(t)
+            key = _exception(t.message) if t.status is TrialStatus.ERROR else ""
+            groups[(t.status.value, key)].append(t)
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return [_failure_sentence(TrialStatus(status), key, group, len(trials), rubric, dims, trials, multi)
-            for (status, key), group in ordered]
+    return [_failure_sentence(TrialStatus(status), group, len(trials), rubric, dims, trials, multi)
+            for (status, _), group in ordered]
 
 
 def _budget(trials: list[TrialResult], multi: bool) -> list[str]:
@@ -95,16 +106,21 @@ def _budget(trials: list[TrialResult], multi: bool) -> list[str]:
 
 def _stuck(stats: list[ObjectiveStats], multi: bool) -> list[str]:
     out = []
+    rows = [(s, [t for t in s.basin if t.basin.startswith("local")]) for s in stats]
+    rows = [(s, stuck) for s, stuck in rows if stuck]
+    if len(rows) == 1:
+        s, stuck = rows[0]
+        out.append(f"stuck in the local minimum near the start on the deceptive {s.dim}-D objective {s.name} "
+                   f"from {len(stuck)} of {len(s.basin)} starts {cite(stuck, multi)}")
+    elif rows:
+        parts = [f"{s.name} ({s.dim}-D, {len(stuck)} of {len(s.basin)} starts)" for s, stuck in rows]
+        out.append(f"stuck in the local minimum near the start on {len(rows)} deceptive objectives: "
+                   f"{', '.join(parts)} {cite([t for _, stuck in rows for t in stuck], multi)}")
     for s in stats:
-        stuck = [t for t in s.basin if t.basin.startswith("local")]
-        if stuck:
-            out.append(f"stuck in the local minimum near the start on the deceptive {s.dim}-D objective {s.name} "
-                       f"from {len(stuck)} of {len(s.basin)} starts {cite(stuck, multi)}")
-        if "take-home-2d" in s.kinds:
-            local = [t for t in s.main if t.basin.startswith("local")]
-            if local:
-                out.append(f"stopped in a local minimum on the take-home 2-D objective {s.name} from "
-                           f"{len(local)} of {len(s.main)} starts {cite(local, multi)}")
+        local = [t for t in s.main if t.basin.startswith("local")] if "take-home-2d" in s.kinds else []
+        if local:
+            out.append(f"stopped in a local minimum on the take-home 2-D objective {s.name} from "
+                       f"{len(local)} of {len(s.main)} starts {cite(local, multi)}")
     return out
 
 
@@ -128,8 +144,9 @@ def _gradient(probes: tuple[GradientProbe, ...], dims: dict[str, int]) -> list[s
         out.append(f"{POINT_AND_DIFFERENCE} ({len(pairs)} of {len(probes)} probes)")
     failed = [p for p in probes if p.status is not TrialStatus.OK and p.returned_kind != "point_and_difference"]
     if failed:
-        key = _group_key(failed[0].message) or failed[0].status.value
-        out.append(f"gradient failed at {len(failed)} of {len(probes)} probes ({failed[0].status.value}: {key})")
+        example = min(failed, key=lambda p: (dims[p.objective], p.objective))
+        out.append(f"gradient failed at {len(failed)} of {len(probes)} probes, e.g. on the "
+                   f"{dims[example.objective]}-D {example.objective}: {_head(example.message) or example.status.value}")
     ok = [p for p in probes if p.status is TrialStatus.OK and p.rel_error is not None]
     if ok:
         err = median(p.rel_error for p in ok)

@@ -61,8 +61,12 @@ def score_submission(submission: Submission, bank: Any, rubric: Rubric, plan: Tr
     """Score judged trials and probes into a SubmissionResult; the same inputs give the same result.
 
     `objectives` (name -> loaded objective) saves unpickling again for the random-search floor."""
-    trials = tuple(sorted(trials, key=lambda t: (t.objective, t.seed, t.start)))
-    probes = tuple(sorted(probes, key=lambda p: (p.objective, p.x)))
+    trial_order = {(t.objective, t.start, t.seed): i for i, t in enumerate(plan.trials)}
+    probe_order = {(p.objective, tuple(p.x)): i for i, p in enumerate(plan.probes)}
+    trials = tuple(sorted(trials, key=lambda t: (trial_order.get((t.objective, t.start, t.seed), len(trial_order)),
+                                                 t.objective, t.start, t.seed)))
+    probes = tuple(sorted(probes, key=lambda p: (probe_order.get((p.objective, tuple(p.x)), len(probe_order)),
+                                                 p.objective, p.x)))
     stats = objective_stats(bank, rubric, plan, trials, objectives)
     dims = {s.name: s.dim for s in stats}
     w = rubric.weights

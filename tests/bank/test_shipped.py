@@ -43,3 +43,25 @@ def test_practice_bank_is_smaller_and_has_the_take_home():
     assert len(practice.entries) < len(default.entries)
     assert "take_home_2d" in [e.name for e in practice.entries]
     assert practice.seed_hash != default.seed_hash
+
+
+def _shipped():
+    for folder in (DEFAULT, PRACTICE):
+        for entry in load_bank(folder).entries:
+            yield pytest.param(folder, entry.name, id=f"{folder.name}-{entry.name}")
+
+
+@pytest.mark.parametrize("folder,name", list(_shipped()))
+def test_shipped_objective_gradient_and_local_minima(folder, name):
+    bank = load_bank(folder)
+    entry, obj = bank.entry(name), bank.objective(name)
+    rng = np.random.default_rng(0)
+    lo, hi = np.array(entry.bounds).T
+    for _ in range(3):
+        x = rng.uniform(lo, hi)
+        h = 1e-6 * (hi - lo)
+        fd = np.array([(obj.value(x + e) - obj.value(x - e)) / (2 * e[i]) for i, e in enumerate(np.diag(h))])
+        assert np.allclose(obj.gradient(x), fd, rtol=1e-4, atol=1e-4 * max(1.0, np.abs(fd).max())), x
+    for m in entry.local_minima:
+        assert obj.value(np.array(m.x)) == pytest.approx(m.f, rel=1e-9, abs=1e-9)
+        assert m.f - entry.f_star > entry.target

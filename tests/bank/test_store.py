@@ -112,3 +112,21 @@ def test_table_hides_minima_unless_revealed(small_bank):
     hidden, shown = format_bank_table(bank, reveal=False), format_bank_table(bank, reveal=True)
     assert "wells_2d" in hidden and "--reveal" in hidden
     assert f"{entry.f_star:.10g}" not in hidden and f"{entry.f_star:.10g}" in shown
+
+
+def test_objective_whose_code_changed_since_the_build_is_refused(small_bank, monkeypatch):
+    from harness.bank.landscapes import Sphere
+
+    bank = load_bank(small_bank)
+    monkeypatch.setattr(Sphere, "f", lambda self, Z: np.sum(Z * Z, axis=1) + 1e-12)
+    with pytest.raises(BankError, match=r"sphere_2d\.pkl: x\* no longer evaluates to f\*"):
+        bank.objective("sphere_2d")
+
+
+def test_unwritable_output_folder(tmp_path, small_spec):
+    from harness.bank.build import build_bank
+
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(BankError, match="cannot write the bank there"):
+        build_bank(small_spec, seed=1, out_dir=blocker / "bank", progress=lambda _: None)

@@ -87,3 +87,11 @@ def test_objective_gradient_is_the_chain_rule_through_the_transform():
 def test_one_d_objective_accepts_a_scalar():
     obj, _ = make_objective(ObjectiveSpec("w", "double_well", 1, ("deceptive",)), bank_seed=1)
     assert obj.value(float(obj.x_star[0])) == obj.f_star
+
+
+def test_overflow_far_outside_the_box_is_plus_inf_never_nan(recwarn):
+    obj, _ = make_objective(_spec(landscape="styblinski_tang", dim=3), bank_seed=1)  # z^4 - 16 z^2: inf - inf
+    for x in ([1e200] * 3, [-1e200] * 3):
+        assert obj.value(x) == np.inf
+    assert np.all(obj.values(np.full((4, 3), 1e300)) == np.inf)
+    assert not [w for w in recwarn.list if issubclass(w.category, RuntimeWarning)]

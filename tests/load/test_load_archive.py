@@ -117,3 +117,22 @@ def test_staged_files_are_plain_files_the_sandbox_can_read(load):
     entry = Path(sub.code_dir) / sub.entry
     assert entry.is_file() and not entry.is_symlink()
     assert stat.S_IMODE(os.stat(entry).st_mode) == 0o644
+
+
+def test_huge_declared_directory_is_refused_before_parsing(load, tmp_path):
+    path = _zip(tmp_path / "dir.zip", [("solution.py", GOOD)])
+    data = bytearray(path.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 10: end + 12] = (60000).to_bytes(2, "little")
+    path.write_bytes(bytes(data))
+    sub = load(path)
+    assert sub.status is SubmissionStatus.BAD_ARCHIVE and "declares 60000 entries" in sub.message
+
+
+def test_member_names_the_disk_refuses_are_a_load_error_leaving_nothing(load, tmp_path):
+    long_name = "a" * 300 + ".py"
+    sub = load(_zip(tmp_path / "long.zip", [("solution.py", GOOD), (long_name, b"x = 1\n")]))
+    assert sub.status is SubmissionStatus.LOAD_ERROR and "cannot be written as a file" in sub.message
+    both = load(_zip(tmp_path / "both.zip", [("solution.py", GOOD), ("pkg.py", b""), ("pkg.py/inner.py", b"")]))
+    assert both.status is SubmissionStatus.LOAD_ERROR
+    assert list((tmp_path / "staging").iterdir()) == []

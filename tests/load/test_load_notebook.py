@@ -77,3 +77,32 @@ def test_broken_notebook_beside_good_code_in_a_folder_is_a_note(load, write, tmp
     sub = load(tmp_path / "src" / "f")
     assert sub.status is SubmissionStatus.GRADED
     assert any(n.startswith("notebook skipped: scratch.ipynb: not a notebook: invalid JSON") for n in sub.notes)
+
+
+def test_staged_line_maps_back_to_the_cell(load):
+    from harness.load import source_location
+
+    sub = load("notebook_magics.ipynb")
+    lines = (Path(sub.code_dir) / sub.entry).read_text().splitlines()
+    staged = next(i for i, line in enumerate(lines, start=1) if "pickle.load" in line)
+    assert source_location(Path(sub.code_dir), sub.entry, staged) == "notebook_magics.ipynb cell 6, line 1"
+    plain = load("two_d_only.py")
+    assert source_location(Path(plain.code_dir), plain.entry, 4) == "two_d_only.py:4"
+
+
+def test_malformed_cells_and_deep_json_are_bad_archives_not_crashes(load, write):
+    bad_source = json.dumps({"cells": [{"cell_type": "code", "source": [1, 2]}], "nbformat": 4})
+    sub = load(write("cells.ipynb", bad_source))
+    assert sub.status is SubmissionStatus.BAD_ARCHIVE and "cell 1 is malformed" in sub.message
+    deep = load(write("deep.ipynb", "[" * 100_000 + "]" * 100_000))
+    assert deep.status is SubmissionStatus.BAD_ARCHIVE
+
+
+def test_python_lines_that_start_with_percent_or_bang_are_kept(load, write):
+    cell = ("def minimize(func, x0):\n    s = ('%d'\n         % 3)\n    ok = (x0\n          != None)\n"
+            "    files = !ls\n    np.sum?\n    return x0")
+    sub = load(write("nb.ipynb", _nb([cell])))
+    text = (Path(sub.code_dir) / sub.entry).read_text()
+    assert "         % 3)" in text and "          != None)" in text
+    assert "!ls" not in text and "np.sum?" not in text
+    compile(text, "nb.py", "exec")

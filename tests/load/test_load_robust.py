@@ -55,3 +55,10 @@ def test_same_input_gives_the_same_submission_but_its_staging_folder(load):
     for name in ("classic_article.py", "notebook_magics.ipynb", "two_candidates", "good.zip"):
         a, b = load(name), load(name)
         assert dataclasses.replace(a, code_dir="") == dataclasses.replace(b, code_dir="")
+
+
+def test_syntax_warnings_of_candidate_code_are_not_printed(load, write, recwarn, capfd):
+    sub = load(write("sol.py", "x = 1if 2else 3\ns = '\\d'\ndef minimize(func, x0):\n    return x0\n"))
+    assert sub.status is SubmissionStatus.GRADED
+    assert not [w for w in recwarn.list if issubclass(w.category, (SyntaxWarning, DeprecationWarning))]
+    assert "SyntaxWarning" not in capfd.readouterr().err

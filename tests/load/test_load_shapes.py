@@ -162,3 +162,8 @@ def test_submission_is_json_serialisable(load):
 
     for name in ("classic_article.py", "two_candidates", "good.zip", "notebook_magics.ipynb"):
         json.dumps(to_jsonable(load(FIXTURES / name)))
+
+
+def test_device_path_is_refused_without_reading(tmp_path):
+    with pytest.raises(SubmissionError, match="not a regular file"):
+        load_submission(Path("/dev/zero"), tmp_path / "staging")

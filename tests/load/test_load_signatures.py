@@ -80,6 +80,11 @@ def test_class_needing_constructor_arguments_is_noted(load):
      CallPlan("gradientDescent", ("func", "x0"), {"bounds": "bounds"}, note=(
          "found as gradientDescent (taken for minimize); parameter 'bounds' receives the objective's bounds when "
          "the rubric allows it"))),
+    ("def minimize(func, *args): pass", CallPlan("minimize", ("func", "x0"), note=(
+        "takes *args: called as minimize(func, x0)"))),
+    ("def minimize(func, x0, bounds, /): pass", CallPlan("minimize", ("func", "x0", "bounds"), note=(
+        "parameter 'bounds' receives the objective's bounds when the rubric allows it"))),
+    ("def minimize(func, debug=False, **options): pass", CallPlan("minimize", ("func",), {}, True, OWN_START)),
     ("def my_func(x):\n    return x\nminimize = my_func", None),
 ])
 def test_minimize_adapters(load, write, source, minimize):
@@ -138,3 +143,25 @@ def test_name_bound_to_a_value_is_explained(load, write):
     sub = load(write("sol.py", "minimize = None\n"))
     assert sub.status is SubmissionStatus.NO_ENTRY
     assert "sol.py: minimize is assigned a value (line 1), not defined as a function" in sub.message
+
+
+def test_pair_of_point_and_a_subtraction_is_recognised(load, write):
+    sub = _plans(load, write, "def gradient(func, x):\n    best = x\n    return best, func(x) - func(best)\n")
+    assert any("gradient returns a pair `best, func(x) - func(best)` (sol.py:3)" in n for n in sub.notes)
+
+
+def test_callable_built_by_a_call_is_planned_canonically(load, write):
+    sub = _plans(load, write, "import functools\ndef _descend(func, x0, lr):\n    return x0\n"
+                              "minimize = functools.partial(_descend, lr=0.1)\n")
+    assert sub.minimize == CallPlan("minimize", ("func", "x0"), note=(
+        "minimize is built by `functools.partial(...)` (line 4); called as minimize(func, x0)"))
+
+
+def test_guarded_imports_and_reads_get_no_failure_note(load, write):
+    sub = _plans(load, write, "try:\n    import surely_not_installed_pkg\nexcept ImportError:\n    pass\n"
+                              "try:\n    data = open('objective.pkl')\nexcept OSError:\n    data = None\n"
+                              "def minimize(func, x0):\n    return x0\n")
+    assert not any("will fail when loaded" in n for n in sub.notes)
+    sub = _plans(load, write, "import pickle\nwith open('objective.pkl', 'rb') as fh:\n    func = pickle.load(fh)\n"
+                              "def minimize(func, x0):\n    return x0\n")
+    assert any(n.startswith("sol.py:2 reads 'objective.pkl', which is not in the submission") for n in sub.notes)

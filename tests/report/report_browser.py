@@ -68,3 +68,19 @@ def screenshot(page: Path, out: Path, size: tuple[int, int] = (1200, 900)) -> Pa
     if not out.exists():
         raise AssertionError(f"no screenshot (chromium exit {proc.returncode}): {proc.stderr[-2000:]}")
     return out
+
+
+def reference_screenshot(page: Path, out: Path, size: tuple[int, int] = (1200, 900)) -> Path:
+    """docs/screenshots/*.png: the first screen, reduced to a 128-colour palette to stay small in git."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory(prefix="report-ref-") as work:
+        raw = screenshot(page, Path(work) / "raw.png", size)
+        Image.open(raw).convert("RGB").quantize(colors=128).save(out, optimize=True)
+    return out
+
+
+if __name__ == "__main__":  # python tests/report/report_browser.py PAGE.html OUT.png
+    import sys
+
+    print(reference_screenshot(Path(sys.argv[1]).resolve(), Path(sys.argv[2])))

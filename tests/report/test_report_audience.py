@@ -95,6 +95,10 @@ def test_scrubber_blanks_matching_numbers_and_tuples_only():
     assert scrub("x = 7.77") == f"x = {REDACTED}"
     assert scrub("-3.25 but 3.25 is far from -3.25? no: 3.2 is") .count(REDACTED) == 2
     assert scrub("38% error with step 1.0 in 4 of 5 starts") == "38% error with step 1.0 in 4 of 5 starts"
+    counts = make_scrubber([46.2, 59.0, 92.1, 41.0, 4.0])
+    kept = "in 46 of 59 runs, 92% of calls, 41 evaluations, runs lunacek_2d#4, 5-D"
+    assert counts(kept) == kept
+    assert counts("minimum of 46.2, 59.0 away") == f"minimum of {REDACTED}, {REDACTED} away"
 
 
 def test_unknown_audience_is_refused(result):

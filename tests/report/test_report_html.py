@@ -56,6 +56,7 @@ def test_verdict_band_has_score_status_and_three_diagnoses(bank, result):
     assert f"{result.score:.1f}" in band and "graded" in band
     assert band.count("<li>") == 3 and result.diagnoses[0][:20] in band and result.diagnoses[3] not in band
     assert result.diagnoses[3] in html  # the fourth is listed further down
+    assert '<a href="#t-takehome-2d-2-13">takehome-2d#2</a>' in band  # run references link to the run
 
 
 def test_objective_rows_and_criteria_rows(bank):
@@ -66,6 +67,7 @@ def test_objective_rows_and_criteria_rows(bank):
         assert s in table
     runs = [t for t in result.trials if t.objective == "takehome-2d"]
     assert f"{sum(t.success for t in runs)}/{len(runs)}" in table
+    assert "<td class=\"n\">404</td><td class=\"n\">1/3</td>" in table  # ERT, beats random search
     for name, c in result.criteria.items():
         assert f"<td>{name}</td><td class=\"n\">{100 * c.score:.0f}%</td>" in html
 
@@ -125,3 +127,26 @@ def test_cohort_of_200_is_small_readable_and_linked():
     assert [scores[i] for i in rows] == sorted(scores.values(), reverse=True)  # best first before any click
     assert rows[-1] == "broken" and "load_error" in html
     assert html.count('<svg class="spark"') == 199
+
+
+def test_odd_results_render_everywhere(bank):
+    """Nothing scored, nothing converged, no returned point, zero evaluations, odd text: still a page, not a crash."""
+    from dataclasses import replace
+
+    from harness.report import export_csv, export_gradescope, export_junit
+    from harness.results import GradientProbe, TrialStatus
+
+    base = make_result(quality=0.3, seed=9)
+    odd = [replace(t, f_gap=None, convergence=(), path=(), returned=None, x0=None, evaluations=0, success=False,
+                   status=TrialStatus.CRASHED, message="segfault \u2603 " + "x" * 5000, scored_on="nothing")
+           for t in base.trials[:4]]
+    odd.append(replace(base.trials[5], convergence=((1, 0.0), (2, 0.0)), f_gap=0.0))
+    probe = GradientProbe(objective="sphere-5d", x=(0.0,) * 5, status=TrialStatus.BAD_RETURN, message="tuple",
+                          rel_error=None, cosine=None, evaluations=0)
+    weird = replace(base, trials=tuple(odd) + base.trials[6:], gradient_probes=(probe,), criteria={},
+                    objectives=({"name": "takehome-2d", "dim": "two"},))
+    for audience in ("team", "candidate"):
+        html = render_submission(weird, bank, audience)
+        assert "crashed 4" in html and "\u2603" in html
+    assert "segfault" in export_csv([weird]) and "crashed" in export_junit([weird])
+    assert export_gradescope(weird) and render_cohort([weird, base], {})

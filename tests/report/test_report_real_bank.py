@@ -42,6 +42,7 @@ def test_team_page_on_the_default_bank_is_fast_small_and_complete(real):
     assert html.count('class="plot landscape"') == two_d and html.count('class="plot curve"') == one_d
     assert html.count('class="plot convergence"') == len(bank.entries)
     assert token_leaks(html, bank.entries[1].x_star + bank.entries[3].x_star)  # the team does see minima
+    assert render_submission(result, bank, "team") == html  # cached landscape grids give the same bytes
 
 
 def test_candidate_page_on_the_default_bank_hides_every_minimum(real):

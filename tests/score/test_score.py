@@ -88,14 +88,26 @@ def test_escape_success_only_from_local_basin_starts(tmp_path):
 def test_dimension_assumption_is_diagnosed(tmp_path):
     def two_d_only(entry, planned):
         if entry.dim > 2:
-            return outcome(status=TrialStatus.ERROR, message="IndexError: index 2 is out of bounds for axis 0 with "
-                           "size 2 (solution.py, line 7)", evaluations=0)
+            return outcome(status=TrialStatus.ERROR, message="minimize raised IndexError: index 2 is out of bounds "
+                           "for axis 0 with size 2 (solution.py, line 7)", evaluations=0)
         return solve(entry, planned)
 
     r = _grade(tmp_path, two_d_only)
-    assert r.diagnoses[0].startswith("Assumes two inputs: IndexError: index 2 is out of bounds for axis 0 with size 2 "
-                                     "on every objective above 2-D (3 of 11 runs)"), r.diagnoses
+    assert r.diagnoses[0] == ("Assumes two inputs: minimize fails on every objective above 2-D (3 of 11 runs), e.g. "
+                              "on the 5-D sphere-5d: IndexError: index 2 is out of bounds for axis 0 with size 2 "
+                              "(solution.py, line 7) (runs sphere-5d#0, sphere-5d#1, sphere-5d#2)"), r.diagnoses
     assert r.criteria["robustness"].score < 0.9
+
+    def only_2d(entry, planned):
+        if entry.dim != 2:
+            return outcome(status=TrialStatus.ERROR, message=f"minimize raised ValueError: func(x) needs {entry.dim} "
+                           f"numbers; got 2", evaluations=0)
+        return solve(entry, planned)
+
+    r = _grade(tmp_path, only_2d)
+    assert r.diagnoses[0].startswith("Assumes two inputs: minimize fails on every objective that is not 2-D (8 of 11 "
+                                     "runs), e.g. on the 1-D well-1d: ValueError: func(x) needs 1 numbers"), r.diagnoses
+    assert len([d for d in r.diagnoses if "ValueError" in d]) == 1  # one sentence for the one cause
 
 
 def test_never_stopping_and_bad_gradient_are_diagnosed(tmp_path):
@@ -183,3 +195,19 @@ def test_failed_submission_result(tmp_path):
     assert r.message == sub.message and "line 3" in r.diagnoses[0]
     assert set(r.criteria) == {"correctness", "efficiency", "escape", "gradient", "robustness"}
     dumps_results(r)
+
+
+def test_own_start_runs_still_count_for_escape(tmp_path):
+    bank = default_bank()
+    rubric = load_rubric(write_rubric(tmp_path, "schema_version: 1\n"))
+    plan = plan_trials(bank, rubric)
+    runs = plan.minimize_trials_for(own_start=True)
+    assert {t.start_kind for t in runs} == {"own"} and [t.seed for t in runs] == [t.seed for t in plan.trials]
+    trials = [judge_trial(bank.entry(p.objective), bank.objective(p.objective), p,
+                          outcome(returned=(-2.0,) if p.objective == "well-1d" else bank.entry(p.objective).x_star))
+              for p in runs]
+    assert all(t.start_kind == "own" and t.x0 is None for t in trials)
+    r = score_submission(_submission(), bank, rubric, plan, trials, [])
+    assert r.criteria["escape"].weight == 15 and r.criteria["escape"].score == 0.0
+    rows = {row["name"]: row for row in r.objectives}
+    assert rows["well-1d"]["local_basin_runs"] == 2
