@@ -84,6 +84,7 @@ def make_scrubber(sensitive: Iterable[float]) -> Callable[[str], str]:
 
 
 def identity(text: str) -> str:
+    """The team audience's scrubber: text as written."""
     return text
 
 

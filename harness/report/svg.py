@@ -148,6 +148,7 @@ def plot_area(width: int = WIDTH, height: int = HEIGHT) -> tuple[float, float, f
 
 
 def polyline(points: list[tuple[float, float]]) -> str:
+    """SVG `points` text for pixel coordinates."""
     return " ".join(f"{px(x)},{px(y)}" for x, y in points)
 
 
@@ -172,9 +173,11 @@ def thin(points: list, cap: int) -> list:
 
 
 def frame_of(width: int = WIDTH, height: int = HEIGHT) -> tuple[str, str, str, str]:
+    """The data area as SVG rect attributes (x, y, width, height)."""
     left, top, right, bottom = plot_area(width, height)
     return px(left), px(top), px(right - left), px(bottom - top)
 
 
 def ticks_px(ticks: list[tuple[float, str]]) -> tuple[tuple[str, str], ...]:
+    """Ticks with their pixel positions formatted for the template."""
     return tuple((px(p), label) for p, label in ticks)

@@ -24,6 +24,7 @@ var act=%s;if(act)act();
 var out={errors:window.__errors,vh:window.innerHeight,plots:[],rows:[],sorted:null};
 document.querySelectorAll('svg.plot, svg.spark').forEach(function(s){var r=s.getBoundingClientRect();
   out.plots.push([s.getAttribute('class'),r.width,r.height,s.querySelectorAll('polyline,circle,rect,text').length])});
+out.open=Array.prototype.map.call(document.querySelectorAll('details[open]'),function(d){return d.id});
 var v=document.getElementById('verdict');if(v){var r=v.getBoundingClientRect();out.verdict=[r.top,r.bottom,r.height]}
 var t=document.getElementById('cohort');if(t){out.sorted=t.dataset.sorted||null;
   Array.prototype.forEach.call(t.tBodies[0].rows,function(row){out.rows.push(row.cells[0].dataset.v)})}

@@ -39,6 +39,8 @@ def test_submission_page_renders_with_plots_and_verdict_on_first_screen(tmp_path
     assert all(w > 100 and h > 100 and n > 10 for _, w, h, n in data["plots"])
     top, bottom, height = data["verdict"]
     assert height > 40 and 0 <= top and bottom <= data["vh"] / 2
+    assert data["open"] == []
+    assert probe(page, "#t-sphere-5d-1-32")["open"] == ["t-sphere-5d-1-32"]  # a failure link unfolds its run
     shot = screenshot(page, tmp_path / "report.png")
     assert png_size(shot) == (1200, 900) and shot.stat().st_size > 20_000
 
