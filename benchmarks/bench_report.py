@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import statistics
 import sys
 import time

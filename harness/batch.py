@@ -121,9 +121,11 @@ def grade_many(sources: list[Path], bank_dir: Path, rubric_path: Path, out_dir: 
             futures = {pool.submit(_grade_job, job, bank_dir, rubric_path, out_dir, audience): job for job in todo}
             for future in as_completed(futures):
                 report(futures[future], future.result())
-    ordered = [results[job.id] for job in work]
-    write_cohort(ordered, bank, out_dir)
-    say(f"done in {time.perf_counter() - started:.1f} s: {out_dir / 'cohort.html'}, {out_dir / 'results.csv'}")
+    if audience == "team":  # cohort pages compare candidates and are not blanked: team documents only
+        write_cohort([results[job.id] for job in work], bank, out_dir)
+        say(f"done in {time.perf_counter() - started:.1f} s: {out_dir / 'cohort.html'}, {out_dir / 'results.csv'}")
+    else:
+        say(f"done in {time.perf_counter() - started:.1f} s: reports under {out_dir}")
     return 0
 
 

@@ -2,11 +2,14 @@
 
 Nelder-Mead with dimension-adapted coefficients (Gao and Han, 2012), restarted from its best point with a fresh
 simplex until it stops improving, then from random points in widening rings around the start to look for a better
-basin; it counts its own evaluations and stops well within a budget of 2000 per dimension. The gradient is a
-central difference with a step scaled to each coordinate. Written for this project.
+basin (giving up after 8 fruitless restarts in a row); it counts its own evaluations and stops well within a
+budget of 2000 per dimension. The gradient is a central difference with a step scaled to each coordinate.
+Written for this project.
 """
 
 import numpy as np
+
+PATIENCE = 8  # stop exploring after this many restarts in a row that found nothing better
 
 
 def gradient(func, x):
@@ -101,12 +104,14 @@ def minimize(func, x0, seed=0):
     try:
         local_search(f, x0.copy(), scale, 400 * n)
         radius = max(1.0, np.linalg.norm(f.best_x - x0), 0.5 * np.max(np.abs(x0)))
-        k = 0
-        while f.calls < 0.75 * f.limit:
+        k = stale = 0
+        while f.calls < 0.75 * f.limit and stale < PATIENCE:
             k += 1
+            before = f.best_f
             centre = f.best_x if k % 2 else x0
             start = centre + radius * (0.5 + k / 4) * rng.uniform(-1, 1, n)
             local_search(f, start, scale, 200 * n)
+            stale = 0 if f.best_f < before - 1e-9 * max(1.0, abs(before)) else stale + 1
         local_search(f, f.best_x.copy(), 0.01 * scale, f.limit)
     except StopIteration:
         pass

@@ -125,7 +125,7 @@ def build_bank(spec: Path, seed: int, out_dir: Path, progress: Callable[[str], N
                  f"{'did not reach the target' if ref is None else f'{ref} evaluations'}")
     out_dir = Path(out_dir)
     _remove_stale(out_dir, {e.name for e, _ in items})
-    return write_bank(out_dir, seed_hash(seed), items)
+    return write_bank(out_dir, seed_hash(seed), items, extra={"public": True} if bank_spec.public else None)
 
 
 def _remove_stale(out_dir: Path, keep: set[str]) -> None:

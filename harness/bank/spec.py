@@ -45,6 +45,7 @@ class BankSpec:
     path: Path
     name: str
     objectives: tuple[ObjectiveSpec, ...]
+    public: bool = False  # a practice bank: answers may be shown to candidates
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -84,7 +85,11 @@ def load_spec(path: Path) -> BankSpec:
                             f"{seen[spec.name]}; give each objective its own name")
         seen[spec.name] = item["__line__"]
         objectives.append(spec)
-    return BankSpec(path=path, name=str(data.get("name", path.parent.name)), objectives=tuple(objectives))
+    public = data.get("public", False)
+    if not isinstance(public, bool):
+        raise BankError(f"{path}: field `public` must be true or false (true: candidates may see the answers)")
+    return BankSpec(path=path, name=str(data.get("name", path.parent.name)), objectives=tuple(objectives),
+                    public=public)
 
 
 def _objective(path: Path, item: Any) -> ObjectiveSpec:

@@ -70,6 +70,7 @@ class Bank:
     hash: str  # sha256 of bank.json
     seed_hash: str
     entries: tuple[BankEntry, ...]
+    public: bool = False  # a practice bank: candidates may see minima and landscapes
 
     def entry(self, name: str) -> BankEntry:
         for e in self.entries:
@@ -169,7 +170,8 @@ def write_bank(out_dir: Path, seed_hash_hex: str, items: list[tuple[BankEntry, b
         atomic_write_bytes(out_dir / MANIFEST, text.encode())
     except OSError as exc:
         raise BankError(f"{out_dir}: cannot write the bank there ({exc}); pass a writable folder to --out") from None
-    return Bank(path=out_dir, hash=sha256_bytes(text.encode()), seed_hash=seed_hash_hex, entries=tuple(entries))
+    return Bank(path=out_dir, hash=sha256_bytes(text.encode()), seed_hash=seed_hash_hex, entries=tuple(entries),
+                public=bool((extra or {}).get("public")))
 
 
 def _with(entry: BankEntry, **changes: Any) -> BankEntry:
@@ -203,7 +205,8 @@ def load_bank(path: Path) -> Bank:
         entry = _entry(file, i, row)
         _read_pickle_bytes(file.parent / f"{entry.name}.pkl", entry)
         entries.append(entry)
-    return Bank(path=file.parent, hash=sha256_bytes(raw), seed_hash=doc["seed_hash"], entries=tuple(entries))
+    return Bank(path=file.parent, hash=sha256_bytes(raw), seed_hash=doc["seed_hash"], entries=tuple(entries),
+                public=doc.get("public") is True)
 
 
 def _entry(file: Path, index: int, row: Any) -> BankEntry:

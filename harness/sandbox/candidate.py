@@ -297,6 +297,8 @@ def _reject_nothing(raw, phase: str) -> None:
         raise _Bad("none", f"returned None; {phase} must return {what} (printing it is not enough)")
     if isinstance(raw, (str, bytes, bytearray)):
         raise _Bad("unrecognised", f"returned text {safe_repr(raw)}, not numbers")
+    if isinstance(raw, types.CoroutineType):
+        raise _Bad("coroutine", f"returned a coroutine: {phase} is `async def`; make it a plain function")
 
 
 def _vector(obj, dim: int, what: str) -> list:

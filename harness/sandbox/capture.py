@@ -116,6 +116,9 @@ def _judge(request: CallRequest, policy: Policy, server: EvalServer, raw: RawCal
     if raw.stopped == "output":
         return (TrialStatus.KILLED, f"{name} printed more than {policy.output_limit_mb} MiB; stopped {used}",
                 None, "", None)
+    if raw.stopped == "sandbox":
+        return (TrialStatus.CRASHED, f"the sandbox could not run {name}: {raw.detail} (raise tmp_mb in the "
+                "rubric limits if the submission's files are large)", None, "", None)
     if raw.stopped in ("protocol", "result"):
         return TrialStatus.KILLED, f"{name} {raw.detail}; stopped {used}", None, "", None
     result = raw.result

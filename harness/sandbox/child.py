@@ -161,8 +161,14 @@ def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool) -> None:
                 os.close(fd)
             protocol.send_message(ctl, {"op": "error", "message": "malformed trial request"})
             continue
-        wipe(tmp)
-        write_code(code_dir, files)
+        try:
+            wipe(tmp)
+            write_code(code_dir, files)
+        except OSError as exc:  # say why instead of dying: a dead zygote would look like the candidate's doing
+            for fd in fds:
+                os.close(fd)
+            protocol.send_message(ctl, {"op": "error", "message": f"could not copy the code into /tmp: {exc}"})
+            continue
         pid = os.fork()
         if pid == 0:
             ctl.close()

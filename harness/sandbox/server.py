@@ -94,8 +94,9 @@ class EvalServer:
         return bool(self._buffer)
 
     def _single(self, frame: bytes) -> bytes:
-        total = sum(self._unpack(frame, HEADER.size))
-        x = np.frombuffer(frame, dtype="<f8", count=self.dim, offset=HEADER.size).copy()
+        values = self._unpack(frame, HEADER.size)
+        total = sum(values)
+        x = np.array(values)  # the grader's own copy, float64
         if total - total != 0 and not np.isfinite(x).all():  # a finite sum means every value is finite
             raise ProtocolViolation("an evaluation request holding NaN or infinity")
         if self.evaluations >= self.budget:

@@ -219,7 +219,13 @@ class SandboxSession:
         started = time.monotonic()
         assert self._ctl is not None
         try:
-            send_message(self._ctl, message, (req_w, rep_r, res_w, out_w, err_w))
+            try:
+                send_message(self._ctl, message, (req_w, rep_r, res_w, out_w, err_w))
+            except OSError:  # the zygote died since the last call (its trial killed it): one fresh start
+                self.kill()
+                self.start()
+                assert self._ctl is not None
+                send_message(self._ctl, message, (req_w, rep_r, res_w, out_w, err_w))
         finally:
             _close_all([req_w, rep_r, res_w, out_w, err_w])
         for fd in (req_r, res_r, out_r, err_r, rep_w):
@@ -314,6 +320,8 @@ class SandboxSession:
                     if eof:
                         forget(fd)
                         raw.supervisor_died = True
+                    elif isinstance(msg, dict) and msg.get("op") == "error":
+                        return stop("sandbox", str(msg.get("message", ""))[:500])
                     elif isinstance(msg, dict) and msg.get("op") == "exit":
                         raw.exit = {k: msg.get(k) for k in ("code", "signal", "cpu_s", "maxrss_kb", "leftovers")}
                         grace = time.monotonic() + DRAIN_GRACE_S

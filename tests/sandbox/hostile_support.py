@@ -28,7 +28,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 SECRET = "HIDDEN-OBJECTIVE-e1b2"
 X0 = (1.0, 2.0)
 BUDGET = 100
-POLICY = Policy(wall_s=5.0, cpu_s=5.0, memory_mb=512, processes=16, open_files=64, output_bytes=8192)
+POLICY = Policy(wall_s=15.0, cpu_s=15.0, memory_mb=512, processes=16, open_files=64, output_bytes=8192)
 
 
 class Bowl:

@@ -87,7 +87,8 @@ def test_one_dimensional_returns(raw, kind, x):
     ([1.0, 2.0, 3.0], "wrong_length", "returned a point of 3 numbers, but the objective is 2-D: got [1.0, 2.0, 3.0]"),
     ([1.0, float("nan")], "non_finite", "returned a point holding nan at index 1"),
     (np.array([1.0, np.inf]), "non_finite", "returned a point holding inf at index 1"),
-    ([1.0, FloatRaises()], "bad_number", "returned a point whose item 1 is a FloatRaises that claims to be a number, but float() of it raised ValueError: no value here"),
+    ([1.0, FloatRaises()], "bad_number", "returned a point whose item 1 is a FloatRaises that claims to be a "
+                                         "number, but float() of it raised ValueError: no value here"),
     ([1.0, FloatLies()], "bad_number", "FloatLies that claims to be a number"),
     ([LyingFloat(1.0), 2.0], "bad_number", "LyingFloat that claims to be a number"),
     ([[1.0, 2.0], [3.0, 4.0]], "unrecognised", "returned a point whose item 0 is [1.0, 2.0], not a real number"),
@@ -189,3 +190,15 @@ def test_exception_text_never_runs_candidate_str_or_repr():
         "FileNotFoundError: [Errno 2] No such file or directory: 'objective.pkl'")
     assert candidate.exception_text(ValueError()) == "ValueError"
     assert len(candidate.exception_text(ValueError("v" * 5000))) < 250
+
+
+def test_an_async_minimize_is_named_as_such():
+    async def minimize(func, x0):
+        return x0
+
+    coroutine = minimize(None, [1.0, 2.0])
+    try:
+        described = describe_return(coroutine, "minimize", 2)
+    finally:
+        coroutine.close()
+    assert described["kind"] == "coroutine" and "`async def`" in described["error"]

@@ -53,7 +53,7 @@ def test_resetting_or_unwrapping_the_counter_changes_nothing(harness):
 
 
 def test_swallowing_budget_exhaustion_a_million_times_is_counted_exactly(harness):
-    (outcome,) = harness.run("swallow_counted")
+    (outcome,) = harness.run("swallow_counted", policy=dataclasses.replace(POLICY, wall_s=30.0, cpu_s=30.0))
     assert report_of(outcome) == {"ok": BUDGET, "refused": 2_000_000 - BUDGET}
     assert outcome.status is TrialStatus.BUDGET_EXHAUSTED, outcome.message
     assert outcome.evaluations == BUDGET and outcome.best_x is not None
@@ -154,7 +154,7 @@ def test_ignoring_sigterm_and_spinning_hits_the_wall_clock(harness):
 
 
 def test_ignoring_sigxcpu_and_spinning_hits_the_cpu_limit(harness):
-    (outcome,) = harness.run("spin", policy=dataclasses.replace(POLICY, wall_s=8.0, cpu_s=1.0))
+    (outcome,) = harness.run("spin", policy=dataclasses.replace(POLICY, wall_s=30.0, cpu_s=1.0))
     assert outcome.status is TrialStatus.CPU, outcome.message
     assert "1 s of CPU time" in outcome.message
 

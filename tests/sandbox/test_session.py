@@ -257,3 +257,11 @@ def test_a_stopped_supervisor_cannot_hold_the_call_past_its_result(tmp_path, mon
         assert outcome.status is TrialStatus.OK and outcome.returned == (0.0, 0.0)
         assert "did not end after sending its result" in outcome.message and outcome.wall_s < 3
         assert session.run(make_request(), Quadratic()).status is TrialStatus.OK and session.starts == 2
+
+
+def test_code_too_big_for_tmp_is_a_clear_crash_not_a_hang(tmp_path):
+    code = stage_code(tmp_path, SOLUTION, extra={"data.txt": "z" * (3 << 20)})
+    with open_session(code, "solution.py", dataclasses.replace(FAST, tmp_mb=2)) as session:
+        outcome = session.run(make_request(), Quadratic())
+    assert outcome.status is TrialStatus.CRASHED and "could not copy the code" in outcome.message
+    assert "tmp_mb" in outcome.message
