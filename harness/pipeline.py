@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from harness.bank import Bank
-from harness.load import load_submission
+from harness.load import load_submission, static_policy_flags
 from harness.report import render_submission
 from harness.results import (
-    CallOutcome, CallPlan, GradientProbe, Phase, PolicyFlag, Submission, SubmissionResult, SubmissionStatus,
+    CallOutcome, CallPlan, GradientProbe, Phase, Submission, SubmissionResult, SubmissionStatus,
     TrialResult, atomic_write_text, write_results,
 )
 from harness.sandbox import CallRequest, open_session
 from harness.score import (
-    Rubric, failed_submission_result, judge_probe, judge_trial, plan_trials, runtime_policy_flags,
+    Rubric, TrialPlan, failed_submission_result, judge_probe, judge_trial, plan_trials, runtime_policy_flags,
     score_submission,
 )
 
@@ -34,11 +34,13 @@ def grade_one(source: Path, bank: Bank, rubric: Rubric, out_dir: Path, staging_r
     if submission.status is not SubmissionStatus.GRADED:
         result = failed_submission_result(submission, bank, rubric)
     else:
+        submission = replace(submission, policy_flags=static_policy_flags(
+            Path(submission.code_dir), submission.entry, rubric.forbidden_modules))
         plan = plan_trials(bank, rubric)
-        trials, probes, modules, sandbox = _run_plan(submission, bank, rubric, plan)
-        flags = runtime_policy_flags(modules, rubric)
-        result = score_submission(submission, bank, rubric, plan, trials, probes, flags)
-        result = replace(result, sandbox=sandbox)
+        objectives = {name: bank.objective(name) for name in plan.objective_names()}
+        trials, probes, modules, sandbox = _run_plan(submission, bank, rubric, plan, objectives)
+        result = score_submission(submission, bank, rubric, plan, trials, probes,
+                                  runtime_policy_flags(modules, rubric), objectives=objectives, sandbox=sandbox)
     result = replace(result, grading_s=round(time.perf_counter() - started, 3))
     folder = out_dir / result.submission["id"]
     write_results(result, folder / "results.json")
@@ -46,14 +48,13 @@ def grade_one(source: Path, bank: Bank, rubric: Rubric, out_dir: Path, staging_r
     return result
 
 
-def _run_plan(submission: Submission, bank: Bank, rubric: Rubric, plan: Any
+def _run_plan(submission: Submission, bank: Bank, rubric: Rubric, plan: TrialPlan, objectives: dict[str, Any]
               ) -> tuple[list[TrialResult], list[GradientProbe], set[str], str]:
     """Run every planned minimize trial and gradient probe through one sandbox session."""
     trials: list[TrialResult] = []
     probes: list[GradientProbe] = []
     modules: set[str] = set()
     sandbox = ""
-    objectives = {name: bank.objective(name) for name in plan.objective_names()}
     with open_session(Path(submission.code_dir), submission.entry, rubric.policy()) as session:
         if submission.minimize is not None:
             minimize_plan = _with_bounds_rule(submission.minimize, rubric)
@@ -62,7 +63,7 @@ def _run_plan(submission: Submission, bank: Bank, rubric: Rubric, plan: Any
                 request = CallRequest(
                     phase=Phase.MINIMIZE, plan=minimize_plan, dim=entry.dim,
                     point=None if minimize_plan.own_start else tuple(planned.x0), bounds=entry.bounds,
-                    seed=planned.seed, budget=rubric.budget_for(entry), target_value=entry.f_star + entry.target,
+                    seed=planned.seed, budget=planned.budget, target_value=entry.f_star + planned.target,
                     record_path=entry.dim <= 2, trial_id=planned.trial_id,
                 )
                 outcome = session.run(request, objective)
@@ -74,7 +75,7 @@ def _run_plan(submission: Submission, bank: Bank, rubric: Rubric, plan: Any
                 entry, objective = bank.entry(planned.objective), objectives[planned.objective]
                 request = CallRequest(
                     phase=Phase.GRADIENT, plan=submission.gradient, dim=entry.dim, point=tuple(planned.x),
-                    bounds=entry.bounds, seed=planned.seed, budget=rubric.gradient_budget(entry),
+                    bounds=entry.bounds, seed=planned.seed, budget=planned.budget,
                     trial_id=planned.trial_id,
                 )
                 outcome: CallOutcome = session.run(request, objective)
@@ -89,5 +90,3 @@ def _with_bounds_rule(plan: CallPlan, rubric: Rubric) -> CallPlan:
         return plan
     return replace(plan, kwargs={k: v for k, v in plan.kwargs.items() if v != "bounds"})
 
-
-__all__ = ["grade_one", "PolicyFlag"]

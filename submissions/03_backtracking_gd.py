@@ -1,7 +1,8 @@
 """Rung 3 of the shipped ladder: gradient descent with a backtracking (Armijo) line search.
 
 Adapts its step to each objective (a Barzilai-Borwein first guess, halved until the value drops enough), so it
-converges on smooth problems and stops on its own; it has no way out of the basin it starts in. Written for this project.
+converges on smooth problems and stops on its own; it has no way out of the basin it starts in.
+Written for this project.
 """
 
 import numpy as np

@@ -136,11 +136,13 @@ def robustness(stats: list[ObjectiveStats], probes: tuple[GradientProbe, ...], w
     breadth = _mean(list(rates.values()))
     score = (ROBUSTNESS_PARTS["clean"] * clean + ROBUSTNESS_PARTS["stops"] * stop_share
              + ROBUSTNESS_PARTS["breadth"] * breadth)
-    weakest = min(sorted(rates), key=lambda g: rates[g]) if rates else ""
+    weakest = min(sorted(rates), key=lambda g: rates[g])
+    strongest = max(sorted(rates), key=lambda g: rates[g])
+    spread = (f"success {_pct(rates[weakest])} in every group" if rates[weakest] == rates[strongest] else
+              f"success by group from {_pct(rates[weakest])} ({weakest}) to {_pct(rates[strongest])} ({strongest})")
     return Criterion(score=score, weight=weight,
                      evidence=f"{_pct(clean)} of calls ended cleanly, {_pct(stop_share)} of runs stopped within the "
-                              f"budget; success by group from {_pct(min(rates.values()))} ({weakest}) to "
-                              f"{_pct(max(rates.values()))}")
+                              f"budget; {spread}")
 
 
 def total_score(criteria: dict[str, Criterion]) -> float:

@@ -15,11 +15,14 @@ from harness.score.rubric import Rubric
 MAX_DIAGNOSES = 8
 MAX_CITED = 4
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+SeedLabels = dict[tuple[str, int, int], int] | None
 
 
-def cite(trials: list[TrialResult], multi_seed: bool) -> str:
-    """'(runs a#0, a#1 and 3 more)': which runs a sentence rests on."""
-    ids = sorted(f"{t.objective}#{t.start}" + (f"/seed {t.seed}" if multi_seed else "") for t in trials)
+def cite(trials: list[TrialResult], seeds: SeedLabels) -> str:
+    """'(runs a#0, a#1 and 3 more)': which runs a sentence rests on; with several rubric seeds, 'a#0@1' is
+    start 0 of rubric seed 1."""
+    ids = sorted(f"{t.objective}#{t.start}" + (f"@{seeds.get((t.objective, t.start, t.seed), '?')}" if seeds else "")
+                 for t in trials)
     shown = ", ".join(ids[:MAX_CITED])
     more = f" and {len(ids) - MAX_CITED} more" if len(ids) > MAX_CITED else ""
     return f"(runs {shown}{more})"
@@ -58,9 +61,9 @@ def _dimension_pattern(group: list[TrialResult], dims: dict[str, int], all_trial
 
 
 def _failure_sentence(status: TrialStatus, group: list[TrialResult], total: int, rubric: Rubric,
-                      dims: dict[str, int], all_trials: list[TrialResult], multi: bool) -> str:
+                      dims: dict[str, int], all_trials: list[TrialResult], seeds: SeedLabels) -> str:
     n = len(group)
-    where = cite(group, multi)
+    where = cite(group, seeds)
     example = min(group, key=lambda t: (dims[t.objective], t.objective, t.start, t.seed))
     head = _head(example.message)
     if status is TrialStatus.ERROR:
@@ -85,53 +88,53 @@ def _failure_sentence(status: TrialStatus, group: list[TrialResult], total: int,
     return f"{text} in {n} of {total} runs {where}"
 
 
-def _failures(trials: list[TrialResult], rubric: Rubric, dims: dict[str, int], multi: bool) -> list[str]:
+def _failures(trials: list[TrialResult], rubric: Rubric, dims: dict[str, int], seeds: SeedLabels) -> list[str]:
     groups: dict[tuple[str, str], list[TrialResult]] = defaultdict(list)
     for t in trials:
         if t.status not in CLEAN_STATUSES:
             key = _exception(t.message) if t.status is TrialStatus.ERROR else ""
             groups[(t.status.value, key)].append(t)
     ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return [_failure_sentence(TrialStatus(status), group, len(trials), rubric, dims, trials, multi)
+    return [_failure_sentence(TrialStatus(status), group, len(trials), rubric, dims, trials, seeds)
             for (status, _), group in ordered]
 
 
-def _budget(trials: list[TrialResult], multi: bool) -> list[str]:
+def _budget(trials: list[TrialResult], seeds: SeedLabels) -> list[str]:
     hit = [t for t in trials if t.status is TrialStatus.BUDGET_EXHAUSTED]
     if not hit or 2 * len(hit) < len(trials):
         return []
     lead = "never stops" if len(hit) == len(trials) else "rarely stops on its own"
-    return [f"{lead}: hit the evaluation budget in {len(hit)} of {len(trials)} runs {cite(hit, multi)}"]
+    return [f"{lead}: hit the evaluation budget in {len(hit)} of {len(trials)} runs {cite(hit, seeds)}"]
 
 
-def _stuck(stats: list[ObjectiveStats], multi: bool) -> list[str]:
+def _stuck(stats: list[ObjectiveStats], seeds: SeedLabels) -> list[str]:
     out = []
     rows = [(s, [t for t in s.basin if t.basin.startswith("local")]) for s in stats]
     rows = [(s, stuck) for s, stuck in rows if stuck]
     if len(rows) == 1:
         s, stuck = rows[0]
         out.append(f"stuck in the local minimum near the start on the deceptive {s.dim}-D objective {s.name} "
-                   f"from {len(stuck)} of {len(s.basin)} starts {cite(stuck, multi)}")
+                   f"from {len(stuck)} of {len(s.basin)} starts {cite(stuck, seeds)}")
     elif rows:
         parts = [f"{s.name} ({s.dim}-D, {len(stuck)} of {len(s.basin)} starts)" for s, stuck in rows]
         out.append(f"stuck in the local minimum near the start on {len(rows)} deceptive objectives: "
-                   f"{', '.join(parts)} {cite([t for _, stuck in rows for t in stuck], multi)}")
+                   f"{', '.join(parts)} {cite([t for _, stuck in rows for t in stuck], seeds)}")
     for s in stats:
         local = [t for t in s.main if t.basin.startswith("local")] if "take-home-2d" in s.kinds else []
         if local:
             out.append(f"stopped in a local minimum on the take-home 2-D objective {s.name} from "
-                       f"{len(local)} of {len(s.main)} starts {cite(local, multi)}")
+                       f"{len(local)} of {len(s.main)} starts {cite(local, seeds)}")
     return out
 
 
-def _unsolved(stats: list[ObjectiveStats], multi: bool) -> list[str]:
+def _unsolved(stats: list[ObjectiveStats], seeds: SeedLabels) -> list[str]:
     rows = [s for s in stats if s.trials and not s.successes and any(t.status in CLEAN_STATUSES for t in s.trials)]
     if not rows:
         return []
     parts = [f"{s.name} ({s.dim}-D, best gap {s.best_gap:.3g} against a target of {s.target:.3g})"
              if s.best_gap is not None else f"{s.name} ({s.dim}-D)" for s in rows[:MAX_CITED]]
     more = f" and {len(rows) - MAX_CITED} more" if len(rows) > MAX_CITED else ""
-    noun = "objective" if len(rows) == 1 else f"{len(rows)} objectives"
+    noun = "one objective" if len(rows) == 1 else f"{len(rows)} objectives"
     return [f"never reached the target on {noun}: {'; '.join(parts)}{more}"]
 
 
@@ -181,16 +184,17 @@ def diagnose(stats: list[ObjectiveStats], probes: tuple[GradientProbe, ...], fla
     """A few sentences a candidate can act on, most important first."""
     trials = [t for s in stats for t in s.trials]
     dims = {s.name: s.dim for s in stats}
-    multi = len(rubric.seeds) > 1
+    seeds = ({(t.objective, t.start, t.seed): rs for s in stats for t, rs in zip(s.trials, s.rubric_seeds)}
+             if len(rubric.seeds) > 1 else None)
     out: list[str] = []
     mods = flag_modules(flags, rubric)
     if mods:
         consequence = f"; {policy_note}" if policy_note else ""
         out.append(f"used {', '.join(mods)} (not allowed by this rubric){consequence}")
-    out += _failures(trials, rubric, dims, multi)
-    out += _budget(trials, multi)
-    out += _stuck(stats, multi)
-    out += _unsolved(stats, multi)
+    out += _failures(trials, rubric, dims, seeds)
+    out += _budget(trials, seeds)
+    out += _stuck(stats, seeds)
+    out += _unsolved(stats, seeds)
     out += _gradient(probes, dims)
     out += _random_floor(stats)
     if not out and trials:

@@ -11,6 +11,7 @@ from harness.results import CallOutcome, GradientProbe, TrialResult, TrialStatus
 from harness.score.plan import PlannedProbe, PlannedTrial
 
 MAX_CONVERGENCE_POINTS = 200
+MAX_PATH_POINTS = 400  # evaluated points kept per 2-D run for the landscape plot (results.json size)
 SCORED_ON_BEST_NOTE = "scored on the best evaluated point (no usable returned point, or the budget ran out)"
 BASIN_RADIUS_SHARE = 0.1  # a point is "in" a known basin within 10% of the domain's diagonal of its minimum
 POINT_AND_DIFFERENCE = ("gradient returned (point, difference) like the classic article: a point and a change in "
@@ -53,7 +54,7 @@ def classify_basin(entry: Any, x: np.ndarray, success: bool) -> str:
     return "global" if best == 0 else f"local:{best - 1}"
 
 
-def downsample(points: list[tuple[int, float]], limit: int = MAX_CONVERGENCE_POINTS) -> list[tuple[int, float]]:
+def downsample(points: list[Any], limit: int = MAX_CONVERGENCE_POINTS) -> list[Any]:
     """At most `limit` points, evenly spread over the list, always keeping the first and the last."""
     if len(points) <= limit:
         return points
@@ -100,7 +101,8 @@ def judge_trial(entry: Any, objective: Any, planned: PlannedTrial, outcome: Call
         message=outcome.message, evaluations=int(outcome.evaluations), success=bool(success), f_gap=gap,
         basin=basin, returned=tuple(float(v) for v in returned) if returned is not None else None,
         scored_on=scored_on, evaluations_to_target=hit, convergence=convergence_curve(entry, outcome),
-        path=tuple(tuple(float(v) for v in p) for p in outcome.path) if entry.dim <= 2 else (),
+        path=tuple(tuple(float(v) for v in p) for p in downsample(list(outcome.path), MAX_PATH_POINTS))
+        if entry.dim <= 2 else (),
         stdout_head=outcome.stdout_head, stdout_tail=outcome.stdout_tail, notes=tuple(notes),
         wall_s=outcome.wall_s, cpu_s=outcome.cpu_s)
 

@@ -30,6 +30,7 @@ class ObjectiveStats:
     ert: float | None  # expected evaluations to success; None without a success
     beats_random: tuple[bool, ...]  # per run: final gap below random search's with the same budget and seed
     random_gaps: tuple[float, ...]  # random search's best gap per rubric seed
+    rubric_seeds: tuple[int, ...] = ()  # the rubric seed of each run, aligned with `trials`
 
     @property
     def successes(self) -> int:
@@ -111,5 +112,6 @@ def objective_stats(bank: Any, rubric: Any, plan: TrialPlan, trials: tuple[Trial
             name=name, kinds=tuple(entry.kinds), dim=entry.dim, noisy=bool(entry.noisy or "noisy" in entry.kinds),
             budget=budget, target=target, reference_evaluations=entry.reference_evaluations, trials=mine,
             main=main, basin=basin, ert=expected_runtime(main or mine, budget), beats_random=beats,
-            random_gaps=tuple(floor[s] for s in seeds)))
+            random_gaps=tuple(floor[s] for s in seeds),
+            rubric_seeds=tuple(rubric_seed.get((t.objective, t.start, t.seed), 0) for t in mine)))
     return out

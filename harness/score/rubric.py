@@ -10,14 +10,13 @@ from typing import Any
 import yaml
 
 from harness.errors import RubricError
+from harness.load.policy import DEFAULT_FORBIDDEN
 from harness.sandbox.policy import Policy
 
 RUBRIC_SCHEMA_VERSION = 1
 CRITERIA = ("correctness", "efficiency", "escape", "gradient", "robustness")
 KIND_TAGS = ("smooth", "ill-conditioned", "deceptive", "multimodal", "noisy", "non-smooth", "take-home-2d")
 DEFAULT_WEIGHTS = {"correctness": 35.0, "efficiency": 15.0, "escape": 15.0, "gradient": 15.0, "robustness": 20.0}
-DEFAULT_FORBIDDEN = ("scipy.optimize", "torch.optim", "optax", "jaxopt", "nevergrad", "cma", "optuna",
-                     "skopt", "hyperopt", "bayes_opt", "pyswarms", "pymoo", "nlopt", "lmfit")
 FROM_SCRATCH_MODES = ("off", "flag", "cap:<score>", "zero")
 
 
@@ -98,13 +97,14 @@ class _Reader:
 
     def fail(self, node: yaml.Node | None, key: str, problem: str, fix: str) -> RubricError:
         line = f", line {node.start_mark.line + 1}" if node is not None else ""
-        return RubricError(f"{self.path}{line}: field `{key}` {problem}; {fix}")
+        what = f"field `{key}`" if key else "the rubric"
+        return RubricError(f"{self.path}{line}: {what} {problem}; {fix}")
 
     def mapping(self, node: yaml.Node, key: str, allowed: dict[str, str]) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         """Children of a mapping node by key; unknown or repeated keys are errors naming the allowed ones."""
         if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, key, f"must be a mapping, not {_describe(node)}",
-                            f"write it as `{key}:` followed by indented keys ({', '.join(allowed)})")
+            lead = f"write it as `{key}:` followed by indented keys" if key else "write one `key: value` per line"
+            raise self.fail(node, key, f"must be a mapping, not {_describe(node)}", f"{lead} ({', '.join(allowed)})")
         out: dict[str, tuple[yaml.Node, yaml.Node]] = {}
         for k_node, v_node in node.value:
             name = k_node.value if isinstance(k_node, yaml.ScalarNode) else None

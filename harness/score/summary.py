@@ -86,7 +86,7 @@ def score_submission(submission: Submission, bank: Any, rubric: Rubric, plan: Tr
         **_header(submission, bank, rubric), status=SubmissionStatus.GRADED, message=submission.message,
         score=round(score, 2), criteria=criteria, trials=trials, gradient_probes=probes, policy_flags=flags,
         notes=notes, diagnoses=diagnose(stats, probes, flags, rubric, policy_note),
-        objectives=tuple(s.row() for s in stats), plan=plan.to_json(), sandbox=sandbox, grading_s=grading_s)
+        objectives=tuple({**s.row(), "hidden": not getattr(bank, "public", False)} for s in stats), plan=plan.to_json(), sandbox=sandbox, grading_s=grading_s)
 
 
 def failed_submission_result(submission: Submission, bank: Any, rubric: Rubric,
@@ -97,6 +97,7 @@ def failed_submission_result(submission: Submission, bank: Any, rubric: Rubric,
                 for name in CRITERIA}
     return SubmissionResult(
         **_header(submission, bank, rubric), status=submission.status, message=message, score=0.0,
-        criteria=criteria, trials=(), gradient_probes=(), policy_flags=applicable_flags(rubric, submission.policy_flags),
+        criteria=criteria, trials=(), gradient_probes=(),
+        policy_flags=applicable_flags(rubric, submission.policy_flags),
         notes=tuple(submission.notes), diagnoses=(f"Not graded: {message.splitlines()[0]}",),
         plan=plan.to_json() if plan is not None else {})

@@ -28,7 +28,8 @@ def test_hash_is_sha256_of_the_bytes(tmp_path):
 
 
 @pytest.mark.parametrize("text, line, field, fix", [
-    ("schema_version: 1\nstarts_per_objectives: 3\n", 2, "starts_per_objectives", "did you mean `starts_per_objective`"),
+    ("schema_version: 1\nstarts_per_objectives: 3\n", 2, "starts_per_objectives",
+     "did you mean `starts_per_objective`"),
     ("schema_version: 1\nstarts_per_objective: three\n", 2, "starts_per_objective", "integer from 0 to 100"),
     ("schema_version: 1\nweights:\n  correctness: 40\n  escape: -1\n", 4, "weights.escape", "number from 0"),
     ("schema_version: 1\nweights:\n  correctnes: 40\n", 3, "weights.correctnes", "did you mean `correctness`"),

@@ -1,7 +1,5 @@
 """Scoring whole submissions from synthetic outcomes: criteria, policies, diagnoses, determinism."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 from score_fakes import default_bank, outcome, write_rubric
@@ -33,8 +31,8 @@ def _grade(tmp_path, behave, probe_behave=None, rubric_text="schema_version: 1\n
               for p in plan.trials]
     probe_behave = probe_behave or (lambda e, p: outcome(phase=Phase.GRADIENT, evaluations=2 * e.dim,
                                                          returned=bank.objective(e.name).gradient(np.array(p.x))))
-    probes = [judge_probe(bank.entry(p.objective), bank.objective(p.objective), p, probe_behave(bank.entry(p.objective), p))
-              for p in plan.probes] if gradient else []
+    probes = [judge_probe(bank.entry(p.objective), bank.objective(p.objective), p,
+                          probe_behave(bank.entry(p.objective), p)) for p in plan.probes] if gradient else []
     return score_submission(_submission(gradient, flags), bank, rubric, plan, trials, probes, runtime)
 
 
@@ -211,3 +209,13 @@ def test_own_start_runs_still_count_for_escape(tmp_path):
     assert r.criteria["escape"].weight == 15 and r.criteria["escape"].score == 0.0
     rows = {row["name"]: row for row in r.objectives}
     assert rows["well-1d"]["local_basin_runs"] == 2
+
+
+def test_with_several_seeds_runs_are_cited_by_start_and_rubric_seed(tmp_path):
+    def trapped(entry, planned):
+        return outcome(returned=(-2.0,)) if planned.start_kind == "local_basin" else solve(entry, planned)
+
+    r = _grade(tmp_path, trapped, rubric_text="schema_version: 1\nseeds: [0, 5]\n")
+    stuck = next(d for d in r.diagnoses if d.startswith("Stuck"))
+    assert "from 4 of 4 starts (runs well-1d#3@0, well-1d#3@5, well-1d#4@0, well-1d#4@5)" in stuck
+    assert len(r.trials) == 22 and len({t.seed for t in r.trials}) == 22
