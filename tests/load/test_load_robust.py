@@ -6,7 +6,7 @@ import pytest
 
 from harness.results import SubmissionStatus
 
-from conftest import FIXTURES
+from .conftest import FIXTURES
 
 ODD_SOURCES = [
     "",

@@ -12,7 +12,7 @@ from harness.errors import SubmissionError
 from harness.load import load_submission, submission_id
 from harness.results import SubmissionStatus
 
-from conftest import FIXTURES
+from .conftest import FIXTURES
 
 GOOD = "def minimize(func, x0):\n    return x0\n\n\ndef gradient(func, x):\n    return [0.0 for _ in x]\n"
 

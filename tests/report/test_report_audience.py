@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import F_STAR, LOCAL, X_STAR, make_result
+from .conftest import F_STAR, LOCAL, X_STAR, make_result
 from harness.report import render_submission
 from harness.report.audience import REDACTED, make_scrubber
 

@@ -6,10 +6,10 @@ import struct
 
 import pytest
 
-from conftest import make_result
+from .conftest import make_result
 from harness.report import render_cohort, render_submission
 from harness.results import SubmissionStatus
-from report_browser import CHROMIUM, probe, screenshot
+from .report_browser import CHROMIUM, probe, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")]
 

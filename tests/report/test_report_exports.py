@@ -8,7 +8,7 @@ import json
 
 import junitparser
 
-from conftest import LOCAL, X_STAR, make_result
+from .conftest import LOCAL, X_STAR, make_result
 from harness.report import export_csv, export_gradescope, export_junit
 from harness.report.exports import CSV_COLUMNS
 from harness.results import SubmissionStatus

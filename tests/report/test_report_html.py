@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from conftest import make_result
+from .conftest import make_result
 from harness.report import render_cohort, render_submission
 from harness.results import SubmissionStatus
 

@@ -10,7 +10,7 @@ import pytest
 
 from harness.bank import load_bank
 from harness.report import render_cohort, render_submission
-from test_report_audience import token_leaks
+from .test_report_audience import token_leaks
 
 ROOT = Path(__file__).resolve().parents[2]
 BANK = ROOT / "objectives" / "default"

@@ -8,7 +8,7 @@ import socket
 
 import pytest
 
-from conftest import Quadratic, make_request
+from .conftest import Quadratic, make_request
 from harness.errors import SandboxError
 from harness.results import TrialStatus
 from harness.sandbox import Policy, protocol

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hostile_support import BUDGET, NEEDS_BWRAP, POLICY, SECRET, X0, Harness, report_of, request
+from .hostile_support import BUDGET, NEEDS_BWRAP, POLICY, SECRET, X0, Harness, report_of, request
 
 from harness.results import TrialStatus
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hostile_support import NEEDS_BWRAP, POLICY, Harness, report_of, request
+from .hostile_support import NEEDS_BWRAP, POLICY, Harness, report_of, request
 
 from harness.results import CallPlan, Phase, TrialStatus
 

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from conftest import FAST, Quadratic, make_request, needs_bwrap, stage_code
+from .conftest import FAST, Quadratic, make_request, needs_bwrap, stage_code
 from harness.results import TrialStatus
 from harness.sandbox import open_session
 

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from conftest import FAST, Quadratic, make_request, stage_code
+from .conftest import FAST, Quadratic, make_request, stage_code
 from harness.results import TrialStatus
 from harness.sandbox import bwrap, open_session, sandbox_mode
 

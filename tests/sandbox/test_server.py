@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import Quadratic
+from .conftest import Quadratic
 from harness.sandbox import protocol
 from harness.sandbox.server import PATH_CAP, TRAJECTORY_CAP, EvalServer, ProtocolViolation
 

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import FAST, Quadratic, make_request, needs_bwrap, stage_code
+from .conftest import FAST, Quadratic, make_request, needs_bwrap, stage_code
 from harness.results import Phase, TrialStatus, to_jsonable
 from harness.sandbox import open_session
 

@@ -1,7 +1,7 @@
 """Judging one call: noise-free re-evaluation, best-evaluated fallback, basins, curves, gradient probes."""
 
 import numpy as np
-from score_fakes import DoubleWell, ShiftedSphere, outcome, sphere_entry, well_entry
+from .score_fakes import DoubleWell, ShiftedSphere, outcome, sphere_entry, well_entry
 
 from harness.results import Phase, TrialStatus
 from harness.score import judge_probe, judge_trial

@@ -3,7 +3,7 @@
 import json
 
 import numpy as np
-from score_fakes import ShiftedSphere, default_bank, make_bank, sphere_entry, write_rubric
+from .score_fakes import ShiftedSphere, default_bank, make_bank, sphere_entry, write_rubric
 
 from harness.score import budget_for, load_rubric, plan_trials
 

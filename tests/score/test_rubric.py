@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from score_fakes import default_bank, write_rubric
+from .score_fakes import default_bank, write_rubric
 
 from harness.errors import RubricError
 from harness.score import load_rubric, plan_trials

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from score_fakes import default_bank, outcome, write_rubric
+from .score_fakes import default_bank, outcome, write_rubric
 
 from harness.results import (
     CallPlan, Phase, PolicyFlag, Submission, SubmissionStatus, TrialStatus, dumps_results,
