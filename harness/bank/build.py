@@ -21,6 +21,7 @@ from harness.bank.add import add_objective  # noqa: F401  (the CLI imports it fr
 from harness.errors import BankError
 
 REFERENCE_RUNS = 5
+ATTEMPTS = 500  # instance redraws allowed before a spec row is declared unbuildable
 
 
 def default_budget(dim: int) -> int:
@@ -31,7 +32,7 @@ def default_budget(dim: int) -> int:
 def make_objective(spec: ObjectiveSpec, bank_seed: int) -> tuple[BankObjective, Landscape]:
     """The objective a spec row describes, its instance drawn from the bank seed."""
     land = make_landscape(spec.landscape, spec.dim)
-    for attempt in range(100):  # redraw until the notable local minima lie well inside the search box
+    for attempt in range(ATTEMPTS):  # redraw until the decoy (first) local minimum lies well inside the search box
         purpose = "transform" if attempt == 0 else f"transform-{attempt}"
         seed = instance_seed(bank_seed, spec.name, spec.dim, spec.instance, purpose=purpose)
         transform = make_transform(seed, spec.dim, land.z_star, land.half_width, spec.transform)
@@ -44,11 +45,11 @@ def make_objective(spec: ObjectiveSpec, bank_seed: int) -> tuple[BankObjective, 
         box = np.array(bounds)
         inner = box.mean(axis=1)[:, None] + 0.9 * (box - box.mean(axis=1)[:, None])
         if all(np.all((x >= inner[:, 0]) & (x <= inner[:, 1])) for x in
-               (transform.to_x(g, land.z_star) for g in land.local_guesses())):
+               (transform.to_x(g, land.z_star) for g in land.local_guesses()[:1])):
             break
     else:
-        raise BankError(f"objective {spec.name!r}: no instance in 100 draws keeps its local minima inside the "
-                        "box; widen the landscape's half_width")
+        raise BankError(f"objective {spec.name!r}: no instance in {ATTEMPTS} draws keeps its decoy local minimum "
+                        "inside the box; widen the landscape's half_width")
     noise = None
     if spec.noise is not None:
         noise = Noise(spec.noise.kind, spec.noise.level,
@@ -88,6 +89,7 @@ def build_entry(spec: ObjectiveSpec, bank_seed: int) -> tuple[BankObjective, Ban
     target = float(f"{(spec.target or land.target) * obj.out_scale:.6g}")
     budget = spec.budget or default_budget(spec.dim)
     guesses = [obj.x_star + np.linalg.solve(obj.matrix, g - land.z_star) for g in land.local_guesses()]
+    guesses = [g for g in guesses if np.all((g >= bounds[:, 0]) & (g <= bounds[:, 1]))]  # the rest lie outside
     local = polish_local_minima(obj, guesses, bounds, f_star, target)
     starts = _starts(obj, land, local, spec, bounds)
     vseed = instance_seed(bank_seed, spec.name, spec.dim, spec.instance, purpose="verify")

@@ -23,7 +23,8 @@ from pathlib import Path
 from harness.errors import SandboxError
 
 CHILD_DIR = Path(__file__).resolve().parent
-CHILD_FILES = ("child.py", "trial.py", "protocol.py", "candidate.py")  # all the sandbox sees of the harness
+# all the sandbox sees of the harness:
+CHILD_FILES = ("child.py", "trial.py", "protocol.py", "seccomp.py", "candidate.py")
 INSIDE_DIR = "/opt/harness"
 UID_BASE = int(os.environ.get("HARNESS_SANDBOX_UID_BASE", "1990000"))
 SLOT_COUNT = 64

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.random  # noqa: F401  (numpy 2 loads it lazily: 20 ms per trial if the zygote does not)
 
 import protocol
+import seccomp
 import trial
 
 
@@ -147,6 +148,7 @@ def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool) -> None:
         bundle = json.loads(fh.read().decode("utf-8"))
     files = [(rel, base64.b64decode(data)) for rel, data in bundle["files"]]
     code_dir = os.path.join(tmp, "code")
+    syscall_filter = seccomp.build()
     gc.collect()
     gc.freeze()
     _prctl(4, 0)  # PR_SET_DUMPABLE 0: trials (same uid) cannot ptrace us or read our memory
@@ -172,7 +174,7 @@ def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool) -> None:
         pid = os.fork()
         if pid == 0:
             ctl.close()
-            trial.run_trial(msg, fds, code_dir, plain=not pid_namespace)
+            trial.run_trial(msg, fds, code_dir, not pid_namespace, syscall_filter)
         for fd in fds:
             os.close(fd)
         protocol.send_message(ctl, {"op": "started", "pid": pid})

@@ -21,6 +21,7 @@ class Policy:
     allow_batch: bool = False  # func may take a 2-D array of k points and return k values
     output_limit_mb: int = 64  # stdout + stderr past this: the call is killed (status killed)
     tmp_mb: int = 64  # size of the sandbox's private /tmp (holds the candidate's copy of its code)
+    seccomp: bool = True  # deny namespaces, mounts, ptrace, bpf, io_uring, non-UNIX sockets... (x86_64 Linux)
     pin_cpu: bool = True  # run the grader thread and the sandbox on one core: halves the round trip
 
 

@@ -214,7 +214,8 @@ class SandboxSession:
             "point": None if request.point is None else [float(v) for v in request.point],
             "bounds": [[float(lo), float(hi)] for lo, hi in request.bounds] if request.bounds else None,
             "limits": {"cpu_s": policy.cpu_s, "memory_mb": policy.memory_mb, "processes": policy.processes,
-                       "open_files": policy.open_files, "file_size_mb": policy.file_size_mb},
+                       "open_files": policy.open_files, "file_size_mb": policy.file_size_mb,
+                       "seccomp": policy.seccomp},
         }
         started = time.monotonic()
         assert self._ctl is not None

@@ -17,6 +17,7 @@ import numpy as np
 
 import candidate
 import protocol
+import seccomp
 from protocol import HEADER, OP_BATCH, OP_EVAL, REPLY_EXHAUSTED, REPLY_OK, SINGLE_REPLY, EvaluationBudgetExhausted
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -221,7 +222,7 @@ def execute(msg: dict, req_fd: int, rep_fd: int, code_dir: str) -> dict:
     return out
 
 
-def run_trial(msg: dict, fds: list, code_dir: str, plain: bool) -> None:
+def run_trial(msg: dict, fds: list, code_dir: str, plain: bool, syscall_filter: bytes | None) -> None:
     """The forked trial process: never returns (os._exit, so the candidate's threads and atexit never run)."""
     req_fd, rep_fd, res_fd, out_fd, err_fd = fds
     streams = (sys.stdout, sys.stderr)  # the real ones: a candidate's replacement must not run at the end
@@ -234,7 +235,9 @@ def run_trial(msg: dict, fds: list, code_dir: str, plain: bool) -> None:
         if plain:
             os.setsid()  # without a pid namespace, the sweep kills the trial's process group
         set_limits(msg["limits"])
+        filtered = bool(msg["limits"].get("seccomp")) and seccomp.install(syscall_filter)
         result = execute(msg, req_fd, rep_fd, code_dir)
+        result["seccomp"] = filtered
     except BaseException as exc:  # a fault in this script, not the candidate's: say so
         result = {"stage": "harness", "outcome": "raised", "harness_error": True,
                   "exc": {"type": type(exc).__name__, "message": str(exc)[:MESSAGE_CAP], "frames": []}}

@@ -105,6 +105,27 @@ def forks_ok(func, x0):
     report(forked=len(kids))
     return x0
 
+def syscalls(func, x0):
+    import ctypes, subprocess
+    libc = ctypes.CDLL(None, use_errno=True)
+    def errno_of(call):
+        ctypes.set_errno(0)
+        return 0 if call() == 0 else ctypes.get_errno()
+    def sock(family):
+        try:
+            socket.socket(family, socket.SOCK_STREAM).close()
+            return 0
+        except OSError as exc:
+            return exc.errno
+    worker = threading.Thread(target=lambda: None)
+    worker.start()
+    worker.join()
+    report(unshare=errno_of(lambda: libc.unshare(0x10000000)), inet=sock(socket.AF_INET),
+           unix=sock(socket.AF_UNIX), ptrace=errno_of(lambda: libc.ptrace(16, os.getppid(), 0, 0)),
+           mount=errno_of(lambda: libc.mount(b"none", b"/tmp", b"tmpfs", 0, None)),
+           subprocess=subprocess.run(["/usr/bin/true"]).returncode, numpy=float(np.linalg.norm(np.ones(4))))
+    return x0
+
 def thread_after(func, x0):
     def pound():
         while True:
@@ -199,3 +220,12 @@ def test_links_in_the_staging_folder_are_not_followed(staged, tmp_path):
         outcome = session.run(make_request("clean"), Quadratic())
     assert "link.txt" not in facts(outcome)["cwd"]
     assert outcome.load_notes == ("link.txt: not a regular file; left out of the sandbox",)
+
+
+def test_seccomp_denies_namespaces_ptrace_mounts_and_network_sockets_only(staged):
+    with open_session(staged, "solution.py", FAST) as session:
+        outcome = session.run(make_request("syscalls"), Quadratic())
+    assert outcome.status is TrialStatus.OK, outcome.message
+    seen = facts(outcome)
+    assert seen["unshare"] == seen["ptrace"] == seen["mount"] == seen["inet"] == 1  # EPERM
+    assert seen["unix"] == 0 and seen["subprocess"] == 0 and seen["numpy"] == 2.0
