@@ -5,7 +5,8 @@
 All figures come from one run. The round trip is timed inside the sandbox around the candidate's own loop of
 `func(x)` calls (numpy Rosenbrock on the grader side), and compared with the raw in-process call and with a fair
 in-process counting wrapper (copy, shape and finiteness check, count, budget check: what any grader must do).
-Best of `reps` repetitions, interleaved; the machine is noisy. Figures go in docs/performance.md, "Sandbox".
+Best of `reps` repetitions, interleaved; the machine is noisy. Last, how fast each limit ends a hostile call
+(memory, output flood, CPU, wall clock, fork bomb). Figures go in docs/performance.md, "Sandbox".
 """
 
 from __future__ import annotations
@@ -50,6 +51,33 @@ def batch(func, x0, calls=CALLS):
 
 def trivial(func, x0):
     return x0
+
+def allocate(func, x0):
+    import numpy as np
+    return np.ones(6 << 27)  # 6 GiB of float64
+
+def flood(func, x0):
+    import sys
+    line = "x" * 4095 + "\\n"
+    while True:
+        sys.stdout.write(line)
+
+def spin(func, x0):
+    while True:
+        pass
+
+def sleep_forever(func, x0):
+    import select
+    select.select([], [], [], 3600)
+
+def fork_bomb(func, x0):
+    import os, select
+    while True:
+        try:
+            if os.fork() == 0:
+                select.select([], [], [], 3600)
+        except OSError:
+            return x0
 '''
 
 
@@ -127,7 +155,7 @@ def main() -> None:
         with open_session(code, "solution.py", policy) as pinned_session, \
                 open_session(code, "solution.py", unpinned) as free_session:
             open_s = (time.perf_counter() - t0) / 2
-            print(f"\nround trip of one evaluation, microseconds (x raw call / x fair wrapper)")
+            print("\nround trip of one evaluation, microseconds (x raw call / x fair wrapper)")
             print(f"{'dim':>4} {'raw':>7} {'wrapper':>8} {'pinned':>22} {'unpinned':>22} {'batch k=2n':>22}")
             for dim in (2, 10, 20):
                 x = np.full(dim, 0.5)
@@ -165,6 +193,20 @@ def main() -> None:
               f"90th percentile {sorted(times)[int(0.9 * len(times))] * 1e3:.2f} ({args.trials} trials)")
         print(f"  a fresh sandbox per trial would cost ~{(fresh + first) * 1e3:.0f} ms each: "
               f"{(fresh + first) / statistics.median(times):.0f}x the zygote's median")
+        containment(code)
+
+
+def containment(code: Path) -> None:
+    """How fast each limit ends a hostile call, under the default limits but 1 s of wall or CPU time."""
+    print("\ncontainment: status and wall time of one call (default limits, but wall_s=2 and cpu_s=1)")
+    policy = Policy(wall_s=2.0, cpu_s=1.0)
+    with open_session(code, "solution.py", policy) as session:
+        session.run(request("trivial", 2, 10), Rosenbrock(2))
+        for target in ("allocate", "flood", "spin", "sleep_forever", "fork_bomb", "trivial"):
+            t = time.perf_counter()
+            outcome = session.run(request(target, 2, 10), Rosenbrock(2))
+            took = time.perf_counter() - t
+            print(f"  {target:14s} {outcome.status.value:10s} {took:6.3f} s  {(outcome.message or '-').splitlines()[0][:70]}")
 
 
 if __name__ == "__main__":

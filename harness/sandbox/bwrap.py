@@ -94,7 +94,7 @@ def python_executable() -> str:
     return sys.executable if os.path.isabs(sys.executable) else shutil.which("python3") or "/usr/bin/python3"
 
 
-def bwrap_command(uid: int, tmp_bytes: int, fds: dict[str, int]) -> list[str]:
+def bwrap_command(uid: int, tmp_bytes: int, fds: dict[str, int], use_seccomp: bool = True) -> list[str]:
     """The full argv: bwrap, then setpriv to `uid`, then the child entry script in zygote mode."""
     argv = ["bwrap", "--info-fd", str(fds["info"]), "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
             "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--hostname", "sandbox",
@@ -125,19 +125,21 @@ def bwrap_command(uid: int, tmp_bytes: int, fds: dict[str, int]) -> list[str]:
         argv += ["--setenv", key, value]
     argv += ["--chdir", "/tmp", shutil.which("setpriv") or "/usr/bin/setpriv", "--reuid", str(uid),
              "--regid", str(uid), "--clear-groups", "--", python_executable(), "-s", "-B",
-             f"{INSIDE_DIR}/child.py"] + _child_args(fds, "/tmp", "bwrap")
+             f"{INSIDE_DIR}/child.py"] + _child_args(fds, "/tmp", "bwrap", use_seccomp)
     return argv
 
 
-def plain_command(tmp_dir: str, fds: dict[str, int]) -> tuple[list[str], dict[str, str]]:
+def plain_command(tmp_dir: str, fds: dict[str, int], use_seccomp: bool = True) -> tuple[list[str], dict[str, str]]:
     """argv and environment of the fallback: the same child script as a plain process (no namespaces)."""
     env = {**ENV, "HOME": tmp_dir, "TMPDIR": tmp_dir}
-    argv = [python_executable(), "-s", "-B", str(CHILD_DIR / "child.py")] + _child_args(fds, tmp_dir, "plain")
+    argv = [python_executable(), "-s", "-B", str(CHILD_DIR / "child.py")] + _child_args(fds, tmp_dir, "plain",
+                                                                                       use_seccomp)
     return argv, env
 
 
-def _child_args(fds: dict[str, int], tmp: str, mode: str) -> list[str]:
-    return ["--ctl", str(fds["ctl"]), "--bundle", str(fds["bundle"]), "--tmp", tmp, "--mode", mode]
+def _child_args(fds: dict[str, int], tmp: str, mode: str, use_seccomp: bool) -> list[str]:
+    return ["--ctl", str(fds["ctl"]), "--bundle", str(fds["bundle"]), "--tmp", tmp, "--mode", mode,
+            "--seccomp", "1" if use_seccomp else "0"]
 
 
 @functools.lru_cache(maxsize=1)

@@ -17,6 +17,7 @@ from typing import Any, Callable
 from harness.errors import SandboxError
 from harness.results import CallOutcome, TrialStatus
 from harness.sandbox.policy import CallRequest, Policy
+from harness.sandbox.protocol import RESULT_LOST_EXIT
 from harness.sandbox.server import EvalServer
 
 PRINTED_CAP = 200
@@ -58,7 +59,6 @@ class RawCall:
     stopped: str = ""  # why the grader ended it: "timeout" | "output" | "protocol" | "result" | ""
     detail: str = ""
     supervisor_died: bool = False
-    exhausted: bool = False  # copied from the server: the candidate asked past the budget
     wall_s: float = 0.0
     notes: list[str] = field(default_factory=list)  # added to the message
     file_notes: list[str] = field(default_factory=list)  # files left out of the sandbox: added to load_notes
@@ -117,29 +117,31 @@ def _judge(request: CallRequest, policy: Policy, server: EvalServer, raw: RawCal
         return (TrialStatus.KILLED, f"{name} printed more than {policy.output_limit_mb} MiB; stopped {used}",
                 None, "", None)
     if raw.stopped == "sandbox":
-        return (TrialStatus.CRASHED, f"the sandbox could not run {name}: {raw.detail} (raise tmp_mb in the "
-                "rubric limits if the submission's files are large)", None, "", None)
+        return (TrialStatus.CRASHED, f"the sandbox could not run {name}: {raw.detail} (if it says no space, "
+                "the submission's files need a larger tmp_mb)", None, "", None)
     if raw.stopped in ("protocol", "result"):
         return TrialStatus.KILLED, f"{name} {raw.detail}; stopped {used}", None, "", None
     result = raw.result
-    raw.exhausted = server.exhausted
     if result is None:
-        return _no_result(name, policy, raw, used) + (None, "", None)
+        return _no_result(name, policy, raw, used, server.exhausted) + (None, "", None)
     if result.get("outcome") == "raised":
         return _raised(name, request, policy, server, result) + (None, "", None)
     return _returned(name, request, server, raw, result)
 
 
-def _no_result(name: str, policy: Policy, raw: RawCall, used: str) -> tuple:
+def _no_result(name: str, policy: Policy, raw: RawCall, used: str, exhausted: bool) -> tuple:
     exit_ = raw.exit or {}
     sig, code, cpu = exit_.get("signal"), exit_.get("code"), exit_.get("cpu_s") or 0.0
     if sig == signal.SIGXCPU or (sig == signal.SIGKILL and isinstance(cpu, (int, float))
                                  and cpu >= policy.cpu_s):
-        spent = " (it had used the whole budget and kept going)" if raw.exhausted else ""
+        spent = " (it had used the whole budget and kept going)" if exhausted else ""
         return TrialStatus.CPU, f"{name} used more than its {policy.cpu_s:g} s of CPU time; stopped {used}{spent}"
     if raw.supervisor_died and not exit_:
         return (TrialStatus.CRASHED, f"{name} killed the sandbox's supervisor (its parent process) and "
                 f"returned nothing {used}")
+    if code == RESULT_LOST_EXIT:
+        return (TrialStatus.CRASHED, f"{name} closed the pipe its result goes back on (file descriptors it did "
+                f"not open), so nothing came back {used}")
     if isinstance(code, int):
         return (TrialStatus.CRASHED, f"{name} ended its process with exit code {code} before returning "
                 f"(os._exit or a crash) {used}")

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import sys
 import time
 
@@ -64,6 +65,8 @@ def write_code(code_dir: str, files: list) -> None:
     """The candidate's files, fresh for every trial."""
     os.makedirs(code_dir, mode=0o755)
     for rel, data in files:
+        if os.path.isabs(rel) or os.path.normpath(rel).startswith(".."):
+            continue  # the grader only sends relative paths inside the folder; never write elsewhere
         path = os.path.join(code_dir, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
@@ -138,22 +141,21 @@ def _reap() -> None:
             return
 
 
-def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool) -> None:
+def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool, use_seccomp: bool) -> None:
     """Serve trials forever: one control message in, one fork, one exit report out."""
-    import socket
-
     ctl = socket.socket(fileno=ctl_fd)
     with os.fdopen(bundle_fd, "rb") as fh:
         fh.seek(0)
         bundle = json.loads(fh.read().decode("utf-8"))
     files = [(rel, base64.b64decode(data)) for rel, data in bundle["files"]]
     code_dir = os.path.join(tmp, "code")
-    syscall_filter = seccomp.build()
+    filtered = use_seccomp and seccomp.install(seccomp.build())  # inherited by every trial: no per-trial cost
     gc.collect()
     gc.freeze()
     _prctl(4, 0)  # PR_SET_DUMPABLE 0: trials (same uid) cannot ptrace us or read our memory
     _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of a trial come back to us for the sweep
-    protocol.send_message(ctl, {"op": "ready", "python": sys.version.split()[0], "numpy": np.__version__})
+    protocol.send_message(ctl, {"op": "ready", "python": sys.version.split()[0], "numpy": np.__version__,
+                                "seccomp": filtered})
     while True:
         msg, fds, eof = protocol.recv_message(ctl)
         if eof:
@@ -166,21 +168,20 @@ def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool) -> None:
         try:
             wipe(tmp)
             write_code(code_dir, files)
-        except OSError as exc:  # say why instead of dying: a dead zygote would look like the candidate's doing
+            pid = os.fork()
+        except Exception as exc:  # say why instead of dying: a dead zygote would look like the candidate's doing
             for fd in fds:
                 os.close(fd)
-            protocol.send_message(ctl, {"op": "error", "message": f"could not copy the code into /tmp: {exc}"})
+            protocol.send_message(ctl, {"op": "error", "message": f"could not prepare the trial: {exc}"})
             continue
-        pid = os.fork()
         if pid == 0:
             ctl.close()
-            trial.run_trial(msg, fds, code_dir, not pid_namespace, syscall_filter)
+            trial.run_trial(msg, fds, code_dir, not pid_namespace)
         for fd in fds:
             os.close(fd)
         protocol.send_message(ctl, {"op": "started", "pid": pid})
         _, status, usage = os.wait4(pid, 0)
         ok, left = sweep(pid, pid_namespace)
-        wipe(tmp)
         protocol.send_message(ctl, {
             "op": "exit",
             "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
@@ -194,7 +195,8 @@ def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool) -> None:
 
 def main(argv: list) -> None:
     args = dict(zip(argv[1::2], argv[2::2]))
-    zygote(int(args["--ctl"]), int(args["--bundle"]), args["--tmp"], args["--mode"] == "bwrap")
+    zygote(int(args["--ctl"]), int(args["--bundle"]), args["--tmp"], args["--mode"] == "bwrap",
+           args.get("--seccomp") == "1")
 
 
 if __name__ == "__main__":

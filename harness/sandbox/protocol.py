@@ -29,6 +29,7 @@ MAX_BATCH_POINTS = 4096  # keeps a batch reply (<= 32 KiB) inside one pipe buffe
 RESULT_LIMIT = 4 << 20  # bytes of result JSON the grader accepts from a trial
 CONTROL_LIMIT = 1 << 16  # bytes of one control message
 MAX_FDS = 8
+RESULT_LOST_EXIT = 125  # a trial's exit code when its result pipe was unusable (the candidate closed it)
 
 
 class EvaluationBudgetExhausted(BaseException):
@@ -82,31 +83,54 @@ def decode_result(data: bytes) -> dict | None:
     return value if isinstance(value, dict) else None
 
 
+def control_pair() -> tuple[socket.socket, socket.socket]:
+    """The grader-zygote control channel: a UNIX stream socket pair (SOCK_SEQPACKET is missing on macOS)."""
+    return socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+
+
 def send_message(sock: socket.socket, message: dict, fds: tuple[int, ...] = ()) -> None:
-    """One JSON control message on a SOCK_SEQPACKET socket, with file descriptors attached (SCM_RIGHTS)."""
+    """One length-prefixed JSON control message, with file descriptors attached (SCM_RIGHTS)."""
     body = json.dumps(message).encode("utf-8")
     if len(body) > CONTROL_LIMIT:
         raise ValueError(f"control message of {len(body)} bytes exceeds {CONTROL_LIMIT}")
+    data = struct.pack("<I", len(body)) + body
     ancillary = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds).tobytes())] if fds else []
-    sock.sendmsg([body], ancillary)
+    sent = sock.sendmsg([data], ancillary)
+    if sent < len(data):
+        sock.sendall(data[sent:])
 
 
 def recv_message(sock: socket.socket) -> tuple[dict | None, list[int], bool]:
-    """(message, fds, eof): one control message; message is None when malformed, eof when the peer is gone."""
-    try:
-        body, ancillary, flags, _ = sock.recvmsg(CONTROL_LIMIT + 1, socket.CMSG_SPACE(MAX_FDS * 4))
-    except (ConnectionResetError, BrokenPipeError):
-        return None, [], True
+    """(message, fds, eof): one control message. eof is also true when the stream is no longer well framed
+    (a malformed or oversized message, or a peer that stalls mid-message on a socket with a timeout)."""
     fds: list[int] = []
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            fds.extend(array.array("i", data[: len(data) - len(data) % 4]))
-    if not body and not fds:
-        return None, [], True
-    if flags & (socket.MSG_TRUNC | socket.MSG_CTRUNC) or len(body) > CONTROL_LIMIT:
-        return None, fds, False
+    try:
+        head, ancillary, flags, _ = sock.recvmsg(4, socket.CMSG_SPACE(MAX_FDS * 4))
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.extend(array.array("i", data[: len(data) - len(data) % 4]))
+        if not head:
+            return None, fds, True
+        head += _recv_exact(sock, 4 - len(head))
+        (size,) = struct.unpack("<I", head)
+        if flags & socket.MSG_CTRUNC or size > CONTROL_LIMIT:
+            return None, fds, True
+        body = _recv_exact(sock, size)
+    except (OSError, struct.error):
+        return None, fds, True
     try:
         message = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         return None, fds, False
     return (message if isinstance(message, dict) else None), fds, False
+
+
+def _recv_exact(sock: socket.socket, n: int) -> bytes:
+    parts, got = [], 0
+    while got < n:
+        chunk = sock.recv(n - got)
+        if not chunk:
+            raise ConnectionResetError("control stream ended mid-message")
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)

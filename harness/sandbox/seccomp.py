@@ -1,7 +1,7 @@
-"""A seccomp filter for trial processes: deny the syscalls a minimizer never needs and a kernel exploit would.
+"""A seccomp filter for the sandbox: deny the syscalls a minimizer never needs and a kernel exploit would.
 
-Runs inside the sandbox (standard library only; bound next to child.py). The filter is a hand-assembled
-classic-BPF program for x86_64 (elsewhere `build()` returns None and trials run without one): namespaces
+Installed by the zygote (child.py) before its first fork, so every trial inherits it; standard library only.
+A hand-assembled classic-BPF program for x86_64 (elsewhere `build()` returns None: no filter): namespaces
 (unshare, setns, clone with any CLONE_NEW* flag), mounts, ptrace and cross-process memory access, bpf, keys,
 perf, userfaultfd, io_uring, module and kexec loading, and every socket family but AF_UNIX get EPERM; clone3
 gets ENOSYS so that libc falls back to clone, whose flags the filter can read. 32-bit and x32 syscalls are

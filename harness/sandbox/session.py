@@ -3,41 +3,38 @@
 `open_session(code_dir, entry, policy)` copies the candidate's files (bytes, from the grader-owned staging
 folder) into the sandbox and starts its zygote; `SandboxSession.run(request, objective)` forks a trial there,
 serves its evaluations from this process and returns a CallOutcome. When a trial has to be stopped (wall clock,
-output flood, protocol abuse) the whole sandbox is killed (SIGKILL of the outer bwrap, then EOF on a lifeline
-pipe every sandboxed process holds) and the next `run` starts a fresh one.
+output flood, protocol abuse) the whole sandbox is killed (SIGKILL of its pid-namespace init through a pidfd and
+of the outer bwrap, then EOF on a lifeline pipe every sandboxed process holds) and the next `run` starts a
+fresh one.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import os
 import select
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Iterator
 
 from harness.errors import SandboxError
 from harness.results import CallOutcome
-from harness.sandbox import bwrap, procs
+from harness.sandbox import bundle, bwrap, procs
 from harness.sandbox.capture import OutputBuffer, RawCall, assemble, capture
 from harness.sandbox.policy import CallRequest, Policy
-from harness.sandbox.protocol import RESULT_LIMIT, decode_result, recv_message, send_message
+from harness.sandbox.protocol import RESULT_LIMIT, control_pair, decode_result, recv_message, send_message
 from harness.sandbox.server import EvalServer, ProtocolViolation
 
 START_TIMEOUT_S = 30.0
 TEARDOWN_TIMEOUT_S = 5.0
 DRAIN_GRACE_S = 2.0
 EXIT_AFTER_RESULT_S = 5.0
+CONTROL_TIMEOUT_S = 5.0
 POLL_SLICE_S = 0.5  # no single poll waits longer than this, so every deadline is checked
 POLL_SLICE_MS = int(POLL_SLICE_S * 1000)
-CODE_LIMIT = 32 << 20
-FILE_LIMIT = 2000
 READ_CHUNK = 1 << 16
 
 
@@ -49,9 +46,8 @@ class SandboxSession:
         self.entry = entry
         self.mode = bwrap.sandbox_mode()
         self.sandbox_note = "bwrap" if self.mode == "bwrap" else bwrap.plain_note()
-        self.files, self.notes = _read_code(Path(code_dir), entry)
+        self.files, self.notes = bundle.read_code(Path(code_dir), entry)
         self.starts = 0  # sandboxes started (1 + restarts after kills)
-        self.trials = 0
         self._slot = bwrap.acquire_slot()
         self._proc: subprocess.Popen | None = None
         self._ctl: socket.socket | None = None
@@ -65,28 +61,26 @@ class SandboxSession:
     # ------------------------------------------------------------------------------------------ lifecycle
     def start(self) -> None:
         """Start the sandbox and wait until its zygote is ready; SandboxError if this machine cannot."""
-        ctl, ctl_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        ctl, ctl_child = control_pair()
+        ctl.settimeout(CONTROL_TIMEOUT_S)  # a zygote that stalls mid-message must not block the grader
         life_r, life_w = os.pipe()
         zerr_r, zerr_w = os.pipe()
         info_r, info_w = os.pipe()
-        with tempfile.TemporaryFile() as bundle:
-            bundle.write(json.dumps({"files": [[rel, base64.b64encode(data).decode("ascii")]
-                                               for rel, data in self.files]}).encode("ascii"))
-            bundle.flush()
-            fds = {"ctl": ctl_child.fileno(), "bundle": bundle.fileno(), "info": info_w}
-            keep = (ctl_child.fileno(), bundle.fileno(), life_w)
+        with bundle.write_bundle(self.files) as code:
+            fds = {"ctl": ctl_child.fileno(), "bundle": code.fileno(), "info": info_w}
+            keep = (ctl_child.fileno(), code.fileno(), life_w)
             uid = self._slot.uid
             try:
                 with procs.pinned(self._core):
                     if self.mode == "bwrap":
-                        argv = bwrap.bwrap_command(uid, self.policy.tmp_mb << 20, fds)
+                        argv = bwrap.bwrap_command(uid, self.policy.tmp_mb << 20, fds, self.policy.seccomp)
                         self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                                       stderr=zerr_w, pass_fds=keep + (info_w,),
                                                       env={"PATH": "/usr/bin:/bin"})
                     else:
                         root = bwrap.plain_switches_uid()
                         self._plain_tmp = self._plain_tmp or bwrap.make_plain_tmp(uid if root else None)
-                        argv, env = bwrap.plain_command(self._plain_tmp, fds)
+                        argv, env = bwrap.plain_command(self._plain_tmp, fds, self.policy.seccomp)
                         ids = {"user": uid, "group": uid, "extra_groups": []} if root else {}
                         self._proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                                       stderr=zerr_w, pass_fds=keep, env=env, cwd=self._plain_tmp,
@@ -103,7 +97,10 @@ class SandboxSession:
         os.set_blocking(zerr_r, False)
         self.starts += 1
         ready = self._wait_ready()
-        self._init = procs.open_init_pidfd(info_r) if self.mode == "bwrap" else -1
+        if self.mode == "bwrap":
+            self._init = procs.open_init_pidfd(info_r)  # closes info_r
+        else:
+            os.close(info_r)
         if not ready:
             why = self._zerr.texts()
             self.kill()
@@ -197,27 +194,35 @@ class SandboxSession:
             if not self.alive():
                 self.kill()
                 self.start()
-            self.trials += 1
             return capture(lambda: self._run(request, objective), request, self.sandbox_note)
 
     def _run(self, request: CallRequest, objective: Any) -> CallOutcome:
         policy = self.policy
-        server = EvalServer(objective, request.dim, request.budget, request.target_value,
-                            request.record_path, policy.allow_batch)
-        raw = RawCall(stdout=OutputBuffer(policy.output_bytes), stderr=OutputBuffer(policy.output_bytes),
-                      file_notes=list(self.notes))
-        pipes = [os.pipe() for _ in range(5)]  # eval requests, eval replies, result, stdout, stderr
-        (req_r, req_w), (rep_r, rep_w), (res_r, res_w), (out_r, out_w), (err_r, err_w) = pipes
         message = {
             "op": "trial", "seed": int(request.seed), "dim": int(request.dim), "phase": request.phase.value,
             "plan": request.plan.to_json(), "entry": self.entry, "allow_batch": bool(policy.allow_batch),
             "point": None if request.point is None else [float(v) for v in request.point],
             "bounds": [[float(lo), float(hi)] for lo, hi in request.bounds] if request.bounds else None,
             "limits": {"cpu_s": policy.cpu_s, "memory_mb": policy.memory_mb, "processes": policy.processes,
-                       "open_files": policy.open_files, "file_size_mb": policy.file_size_mb,
-                       "seccomp": policy.seccomp},
+                       "open_files": policy.open_files, "file_size_mb": policy.file_size_mb},
         }
-        started = time.monotonic()
+        for attempt in (1, 2):
+            server = EvalServer(objective, request.dim, request.budget, request.target_value,
+                                request.record_path, policy.allow_batch)
+            raw = RawCall(stdout=OutputBuffer(policy.output_bytes), stderr=OutputBuffer(policy.output_bytes),
+                          file_notes=list(self.notes))
+            started = time.monotonic()
+            self._trial(message, server, raw, started + policy.wall_s)
+            raw.wall_s = time.monotonic() - started
+            if raw.stopped != "sandbox" or attempt == 2:
+                break
+            self.start()  # the zygote could not prepare the trial (say, a mess an earlier trial left): fresh one
+        return assemble(request, policy, server, raw, self.sandbox_note)
+
+    def _trial(self, message: dict, server: EvalServer, raw: RawCall, deadline: float) -> None:
+        """Send one trial to the zygote over fresh pipes and serve it until it is over."""
+        pipes = [os.pipe() for _ in range(5)]  # eval requests, eval replies, result, stdout, stderr
+        (req_r, req_w), (rep_r, rep_w), (res_r, res_w), (out_r, out_w), (err_r, err_w) = pipes
         assert self._ctl is not None
         try:
             try:
@@ -232,11 +237,12 @@ class SandboxSession:
         for fd in (req_r, res_r, out_r, err_r, rep_w):
             os.set_blocking(fd, False)
         try:
-            self._serve(server, raw, req_r, rep_w, res_r, out_r, err_r, started + policy.wall_s)
+            self._serve(server, raw, req_r, rep_w, res_r, out_r, err_r, deadline)
+        except BaseException:
+            self.kill()  # a fault here leaves the trial's state unknown: never reuse that sandbox
+            raise
         finally:
             _close_all([req_r, rep_w, res_r, out_r, err_r])
-        raw.wall_s = time.monotonic() - started
-        return assemble(request, policy, server, raw, self.sandbox_note)
 
     def _serve(self, server: EvalServer, raw: RawCall, req_r: int, rep_w: int, res_r: int, out_r: int,
                err_r: int, deadline: float) -> None:
@@ -328,7 +334,7 @@ class SandboxSession:
                         grace = time.monotonic() + DRAIN_GRACE_S
                         if msg.get("swept") is not True:
                             raw.notes.append("the sandbox could not clear the trial's leftovers; it was restarted")
-                            self.kill()
+                            return stop(raw.stopped, raw.detail)
             if raw.supervisor_died and (raw.result is not None or res_r not in open_fds):
                 self.kill()  # no one is left to report the exit or sweep: end the sandbox, keep what arrived
                 self._drain_after_kill(streams, res_r, result, raw)
@@ -369,32 +375,6 @@ def _close_all(fds: list[int]) -> None:
             os.close(fd)
         except OSError:
             pass
-
-
-def _read_code(code_dir: Path, entry: str) -> tuple[list[tuple[str, bytes]], list[str]]:
-    """The candidate's files as (relative path, bytes), from the grader-owned staging folder; links skipped."""
-    if not code_dir.is_dir():
-        raise SandboxError(f"{code_dir}: the submission's staging folder does not exist")
-    files: list[tuple[str, bytes]] = []
-    notes: list[str] = []
-    total = 0
-    for folder, dirs, names in os.walk(code_dir, followlinks=False):
-        dirs.sort()
-        for name in sorted(names):
-            path = Path(folder) / name
-            rel = path.relative_to(code_dir).as_posix()
-            if path.is_symlink() or not path.is_file():
-                notes.append(f"{rel}: not a regular file; left out of the sandbox")
-                continue
-            size = path.stat().st_size
-            if total + size > CODE_LIMIT or len(files) >= FILE_LIMIT:
-                notes.append(f"{rel}: over the sandbox's {CODE_LIMIT >> 20} MiB / {FILE_LIMIT}-file limit; left out")
-                continue
-            files.append((rel, path.read_bytes()))
-            total += size
-    if not any(rel == entry for rel, _ in files):
-        raise SandboxError(f"{code_dir}: the entry file {entry!r} is not among the submission's files")
-    return files, notes
 
 
 @contextlib.contextmanager

@@ -17,12 +17,12 @@ import numpy as np
 
 import candidate
 import protocol
-import seccomp
 from protocol import HEADER, OP_BATCH, OP_EVAL, REPLY_EXHAUSTED, REPLY_OK, SINGLE_REPLY, EvaluationBudgetExhausted
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FRAMES_KEPT = 4
 MESSAGE_CAP = 2000
+STR_TIMEOUT_S = 0.2
 
 
 # ----------------------------------------------------------------------------------------------- proxy func
@@ -60,7 +60,10 @@ def make_func(req_fd: int, rep_fd: int, dim: int, allow_batch: bool):
         with lock:
             if state[0]:
                 raise EvaluationBudgetExhausted(state[1])
-            write(req_fd, pack(OP_EVAL, dim, *values))
+            data = pack(OP_EVAL, dim, *values)
+            sent = write(req_fd, data)
+            if sent != len(data):  # only a frame past PIPE_BUF (dim > 500) can be split
+                protocol.write_all(req_fd, data[sent:])
             reply = read(rep_fd, 16)
             if len(reply) != 16 and reply:
                 reply += protocol.read_exact(rep_fd, 16 - len(reply))
@@ -101,7 +104,8 @@ def make_func(req_fd: int, rep_fd: int, dim: int, allow_batch: bool):
 
 def _as_points(x, dim: int, allow_batch: bool):
     """x as a fresh float64 array of shape (dim,) or, for a batch, (k, dim); ValueError in plain words."""
-    if isinstance(x, (str, bytes, bytearray, dict)) or x is None:
+    kind = getattr(getattr(x, "dtype", None), "kind", "f") if isinstance(x, np.ndarray) else "f"
+    if isinstance(x, (str, bytes, bytearray, dict)) or x is None or kind not in "biuf":
         raise ValueError(f"func(x) needs {dim} numbers (a list, tuple or numpy array); got "
                          f"{candidate.safe_repr(x)}")
     try:
@@ -152,8 +156,10 @@ def describe_exception(exc: BaseException, code_dir: str) -> dict:
     """
     kind = type(exc)
     name = candidate._type_name(exc)
-    text = candidate.exception_text(exc)
-    message = text[len(name) + 2:] if text.startswith(name + ": ") else ""
+    message = _bounded_str(exc)
+    if message is None:  # its __str__ (or a repr inside it) hung or failed: read the arguments instead
+        text = candidate.exception_text(exc)
+        message = text[len(name) + 2:] if text.startswith(name + ": ") else ""
     frames = []
     try:
         tb = BaseException.__dict__["__traceback__"].__get__(exc)
@@ -174,6 +180,28 @@ def describe_exception(exc: BaseException, code_dir: str) -> dict:
         "exhausted": issubclass(kind, EvaluationBudgetExhausted),
         "exit_code": exit_code,
     }
+
+
+class _TooSlow(BaseException):
+    """Raised by the alarm that bounds str() of a candidate's exception."""
+
+
+def _bounded_str(exc: BaseException) -> str | None:
+    """str(exc) given STR_TIMEOUT_S at most (the call is over: the alarm is ours), or None if it fails."""
+    def on_alarm(signum, frame):
+        raise _TooSlow()
+
+    try:
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, STR_TIMEOUT_S)
+        try:
+            text = str(exc)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    except BaseException:
+        return None
+    return text[:MESSAGE_CAP] if type(text) is str else None
 
 
 def _short_path(path: str, code_dir: str) -> str:
@@ -214,7 +242,7 @@ def execute(msg: dict, req_fd: int, rep_fd: int, code_dir: str) -> dict:
         close_func(f"{phase} already ended: func cannot be called after that")
         out["outcome"] = "raised"
         out["exc"] = describe_exception(exc, code_dir)
-        out["harness_error"] = isinstance(exc, candidate.PlanError)
+        out["harness_error"] = issubclass(type(exc), candidate.PlanError)
     try:
         out["imported"] = candidate.imported_modules()
     except BaseException:
@@ -222,7 +250,7 @@ def execute(msg: dict, req_fd: int, rep_fd: int, code_dir: str) -> dict:
     return out
 
 
-def run_trial(msg: dict, fds: list, code_dir: str, plain: bool, syscall_filter: bytes | None) -> None:
+def run_trial(msg: dict, fds: list, code_dir: str, plain: bool) -> None:
     """The forked trial process: never returns (os._exit, so the candidate's threads and atexit never run)."""
     req_fd, rep_fd, res_fd, out_fd, err_fd = fds
     streams = (sys.stdout, sys.stderr)  # the real ones: a candidate's replacement must not run at the end
@@ -231,13 +259,10 @@ def run_trial(msg: dict, fds: list, code_dir: str, plain: bool, syscall_filter: 
         os.dup2(err_fd, 2)
         os.close(out_fd)
         os.close(err_fd)
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
         if plain:
             os.setsid()  # without a pid namespace, the sweep kills the trial's process group
         set_limits(msg["limits"])
-        filtered = bool(msg["limits"].get("seccomp")) and seccomp.install(syscall_filter)
         result = execute(msg, req_fd, rep_fd, code_dir)
-        result["seccomp"] = filtered
     except BaseException as exc:  # a fault in this script, not the candidate's: say so
         result = {"stage": "harness", "outcome": "raised", "harness_error": True,
                   "exc": {"type": type(exc).__name__, "message": str(exc)[:MESSAGE_CAP], "frames": []}}
@@ -249,5 +274,5 @@ def run_trial(msg: dict, fds: list, code_dir: str, plain: bool, syscall_filter: 
     try:
         protocol.write_all(res_fd, protocol.encode_result(result))
     except BaseException:
-        os._exit(3)
+        os._exit(protocol.RESULT_LOST_EXIT)
     os._exit(0)

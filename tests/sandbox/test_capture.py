@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 
 import pytest
 
@@ -71,7 +70,8 @@ def test_exceptions_name_type_message_and_the_candidates_frames():
     outcome = raised({"type": "IndexError", "message": "index 2 is out of bounds", "memory": False,
                       "exhausted": False, "frames": [["solution.py", 12, "minimize", "x[2] += 1"]]})
     assert outcome.status is TrialStatus.ERROR
-    assert outcome.message == "minimize raised IndexError: index 2 is out of bounds\n  solution.py:12 in minimize: x[2] += 1"
+    assert outcome.message == ("minimize raised IndexError: index 2 is out of bounds\n"
+                               "  solution.py:12 in minimize: x[2] += 1")
 
 
 def test_memory_budget_and_exit_statuses():
@@ -129,7 +129,7 @@ def test_result_documents_are_length_checked_json():
 
 
 def test_control_messages_carry_file_descriptors():
-    left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    left, right = protocol.control_pair()
     r, w = os.pipe()
     try:
         protocol.send_message(left, {"op": "trial", "n": 1}, (w,))
@@ -138,10 +138,12 @@ def test_control_messages_carry_file_descriptors():
         os.write(fds[0], b"hi")
         assert os.read(r, 2) == b"hi"
         os.close(fds[0])
-        left.send(b"not json")
+        left.send(b"\x08\x00\x00\x00not json")
         assert protocol.recv_message(right) == (None, [], False)
-        left.close()
+        left.send(b"\xff\xff\xff\x7f")  # an oversized length: the stream cannot be trusted any more
         assert protocol.recv_message(right)[2] is True
+        left.close()
+        assert protocol.recv_message(right)[2] is True  # EOF
     finally:
         right.close()
         os.close(r)

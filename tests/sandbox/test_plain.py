@@ -12,7 +12,7 @@ from harness.results import TrialStatus
 from harness.sandbox import bwrap, open_session, sandbox_mode
 
 SOURCE = """
-import os, sys, time
+import os, select, sys
 
 def minimize(func, x0):
     print("PID", os.getpid(), "CWD", os.getcwd())
@@ -22,10 +22,10 @@ def daemon_then_hang(func, x0):
     if os.fork() == 0:
         os.setsid()
         if os.fork() == 0:
-            time.sleep(600)
+            select.select([], [], [], 600)  # the candidate blocks
         os._exit(0)
     print("PID", os.getpid(), flush=True)
-    time.sleep(600)
+    select.select([], [], [], 600)  # the candidate blocks
 
 def write_tmp(func, x0):
     open(os.path.join(os.environ["TMPDIR"], "left.txt"), "w").write("x")
@@ -83,3 +83,10 @@ def test_plain_mode_timeout_leaves_no_process(plain, tmp_path):
     assert not os.path.exists(f"/proc/{pid}")
     if bwrap.plain_switches_uid():
         assert _uid_processes(uid) == []
+
+
+def test_doctor_names_the_mode_in_use(plain):
+    from harness.sandbox import describe_environment
+
+    text = describe_environment()
+    assert text.startswith("sandbox mode: plain") and "weaker isolation" in text

@@ -91,9 +91,9 @@ def forge(func, x0):
     return x0
 
 def sleepy(func, x0):
-    import time
+    import select
     func(x0)
-    time.sleep(60)
+    select.select([], [], [], 60)  # the candidate blocks
 
 def rng(func, x0):
     import random
@@ -114,6 +114,20 @@ def freeze_parent(func, x0):
     import os, signal
     os.kill(os.getppid(), signal.SIGSTOP)
     return x0
+
+def catch_all(func, x0):
+    x = np.array(x0, dtype=float)
+    try:
+        while True:
+            x = x + 0.01
+            func(x)
+    except BaseException:
+        return x
+
+def walk(func, x0):
+    for t in np.linspace(0.0, 1.0, 11):
+        func([t, 2.0 * t])
+    return [1.0, 2.0]
 
 def print_only(func, x0):
     print("best:", [1.0, 2.0])
@@ -263,5 +277,26 @@ def test_code_too_big_for_tmp_is_a_clear_crash_not_a_hang(tmp_path):
     code = stage_code(tmp_path, SOLUTION, extra={"data.txt": "z" * (3 << 20)})
     with open_session(code, "solution.py", dataclasses.replace(FAST, tmp_mb=2)) as session:
         outcome = session.run(make_request(), Quadratic())
-    assert outcome.status is TrialStatus.CRASHED and "could not copy the code" in outcome.message
-    assert "tmp_mb" in outcome.message
+    assert outcome.status is TrialStatus.CRASHED and "could not prepare the trial" in outcome.message
+    assert "No space left" in outcome.message and "tmp_mb" in outcome.message
+
+
+def test_returning_after_the_budget_keeps_the_point_and_says_budget_exhausted(session):
+    outcome = session.run(make_request("catch_all", budget=20), Quadratic())
+    assert outcome.status is TrialStatus.BUDGET_EXHAUSTED and outcome.evaluations == 20
+    assert outcome.returned == pytest.approx((0.21, 0.21)) and "then returned a point" in outcome.message
+
+
+def test_noisy_unpicklable_objective_stays_on_the_grader_side_with_a_noise_free_record(session):
+    class Unpicklable(Quadratic):
+        def __reduce__(self):
+            raise AssertionError("the objective must never be pickled")
+
+    objective = Unpicklable(noise=0.5)
+    outcome = session.run(make_request("walk", budget=50, target_value=1.5, record_path=True), objective)
+    assert outcome.status is TrialStatus.OK, outcome.message
+    assert outcome.evaluations == 11 == objective.calls and objective.indices == list(range(11))
+    assert outcome.best_x == (1.0, 2.0) and outcome.best_f == 1.0  # noise-free, though the candidate saw noise
+    assert outcome.first_hit == 8  # (0.7, 1.4): 0.09 + 0.36 + 1 <= 1.5, and (0.6, 1.2) is 1.8
+    assert [i for i, _ in outcome.trajectory] == list(range(1, 12))
+    assert outcome.path[0] == (0.0, 0.0) and len(outcome.path) == 11
