@@ -24,7 +24,7 @@ from harness.errors import SandboxError
 
 CHILD_DIR = Path(__file__).resolve().parent
 # all the sandbox sees of the harness:
-CHILD_FILES = ("child.py", "trial.py", "protocol.py", "seccomp.py", "candidate.py")
+CHILD_FILES = ("child.py", "trial.py", "protocol.py", "seccomp.py", "candidate.py", "returns.py")
 INSIDE_DIR = "/opt/harness"
 UID_BASE = int(os.environ.get("HARNESS_SANDBOX_UID_BASE", "1990000"))
 SLOT_COUNT = 64

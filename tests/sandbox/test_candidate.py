@@ -243,6 +243,7 @@ def test_import_audit_records_top_level_and_dotted_names(tmp_path):
     (pkg / "inner.py").write_text("import colorsys\n")
     script = textwrap.dedent(f"""\
         import importlib, importlib.util, json, sys
+        sys.path.insert(0, {str(CANDIDATE_PY.parent)!r})  # as in the sandbox: child files side by side
         spec = importlib.util.spec_from_file_location("candidate", {str(CANDIDATE_PY)!r})
         cand = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(cand)
@@ -268,15 +269,17 @@ def test_import_audit_records_top_level_and_dotted_names(tmp_path):
 
 
 def test_candidate_module_needs_only_the_standard_library():
-    """It is copied alone into the sandbox beside child.py: no harness import, and numpy only if present."""
+    """It is copied with returns.py into the sandbox beside child.py: no harness import, numpy only if present."""
     import ast
 
-    tree = ast.parse(CANDIDATE_PY.read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= set(sys.stdlib_module_names), imported - set(sys.stdlib_module_names)
+    for path in (CANDIDATE_PY, CANDIDATE_PY.with_name("returns.py")):
+        tree = ast.parse(path.read_text())
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                    for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                     if isinstance(node, ast.ImportFrom) and node.module and not node.level}
+        imported -= {"returns"}  # its sibling, side by side in the sandbox
+        assert imported <= set(sys.stdlib_module_names), (path.name, imported - set(sys.stdlib_module_names))
     script = (f"import sys; sys.path.insert(0, {str(CANDIDATE_PY.parent)!r}); import candidate; "
               "print(candidate.describe_return([1.5], 'minimize', 1)['x'], 'numpy' in sys.modules, "
               "candidate.call(lambda x: type(x).__name__, {'args': ['x']}, None, [1], None))")
