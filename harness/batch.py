@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 import time
+import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,28 +105,47 @@ def grade_many(sources: list[Path], bank_dir: Path, rubric_path: Path, out_dir: 
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     say(f"grading {len(todo)} submission(s) on {bank.path} with {rubric.path} ({workers} worker(s))")
     started = time.perf_counter()
-    done = 0
+    done, broken = 0, []
 
-    def report(job: Job, result: SubmissionResult) -> None:
+    def report(job: Job, result: SubmissionResult | None, error: BaseException | None = None) -> None:
         nonlocal done
         done += 1
+        if result is None:  # a harness bug while grading this one: keep going, keep the evidence
+            if isinstance(error, HarnessError):
+                raise error
+            broken.append(job.id)
+            trace = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+            atomic_write_text(out_dir / job.id / "internal-error.txt", trace)
+            say(f"[{done}/{len(todo)}] {job.id}: INTERNAL ERROR (a harness bug, not the candidate's): "
+                f"{type(error).__name__}: {error}; traceback in {out_dir / job.id / 'internal-error.txt'}")
+            return
         results[job.id] = result
         what = f"{result.score:.1f}/100" if result.status.value == "graded" else f"{result.status.value}: {result.message}"
         say(f"[{done}/{len(todo)}] {job.id}: {what} ({result.grading_s:.1f} s)")
 
     if workers == 1:
         for job in todo:
-            report(job, _grade_job(job, bank_dir, rubric_path, out_dir, audience))
+            try:
+                result = _grade_job(job, bank_dir, rubric_path, out_dir, audience)
+            except Exception as exc:  # noqa: BLE001 - one submission's grading bug must not stop the batch
+                report(job, None, exc)
+            else:
+                report(job, result)
     else:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(_grade_job, job, bank_dir, rubric_path, out_dir, audience): job for job in todo}
             for future in as_completed(futures):
-                report(futures[future], future.result())
+                error = future.exception()
+                report(futures[future], None if error else future.result(), error)
+    work = [job for job in work if job.id in results]
     if audience == "team":  # cohort pages compare candidates and are not blanked: team documents only
         write_cohort([results[job.id] for job in work], bank, out_dir)
         say(f"done in {time.perf_counter() - started:.1f} s: {out_dir / 'cohort.html'}, {out_dir / 'results.csv'}")
     else:
         say(f"done in {time.perf_counter() - started:.1f} s: reports under {out_dir}")
+    if broken:
+        say(f"{len(broken)} submission(s) could not be graded because of a harness bug: {', '.join(broken)}")
+        return 1
     return 0
 
 
