@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import json
 import os
+import re
 import tempfile
 import types
 import typing
@@ -287,9 +288,15 @@ def _umask() -> int:
     return mask
 
 
+_SCALAR = r"(?:-?\d[\d.eE+-]*|null|true|false)"
+_FLAT_ARRAY = re.compile(rf"\[\n\s*({_SCALAR}(?:,\n\s*{_SCALAR})*)\n\s*\]")
+
+
 def dumps_results(result: SubmissionResult) -> str:
-    """results.json text: keys sorted, two-space indent, trailing newline."""
-    return json.dumps(to_jsonable(result), sort_keys=True, indent=2, allow_nan=False) + "\n"
+    """results.json text: keys sorted, two-space indent, arrays of plain numbers on one line, trailing newline."""
+    text = json.dumps(to_jsonable(result), sort_keys=True, indent=2, allow_nan=False)
+    return _FLAT_ARRAY.sub(lambda m: "[" + ", ".join(part.strip() for part in m.group(1).split(",\n")) + "]",
+                           text) + "\n"
 
 
 def write_results(result: SubmissionResult, path: Path) -> None:

@@ -31,6 +31,7 @@ def test_round_trip_keeps_types_and_sorts_keys(tmp_path):
     write_results(_result(), path)
     text = path.read_text()
     assert list(json.loads(text)) == sorted(json.loads(text))
+    assert '"x0": [1.0, 2.0]' in text and "[8, 1e-09]" in text  # number arrays on one line, still valid JSON
     back = read_results(path)
     assert back == _result()
     assert back.trials[0].status is TrialStatus.OK

@@ -71,7 +71,12 @@ def convergence_curve(entry: Any, outcome: CallOutcome) -> tuple[tuple[int, floa
         if math.isfinite(gap) and gap < best:
             best = gap
             curve.append((int(index), gap))
-    return tuple(downsample(curve))
+    return tuple((i, _plot_float(g)) for i, g in downsample(curve))
+
+
+def _plot_float(value: float) -> float:
+    """7 significant digits: plenty for a plot, and a third of the bytes of a full repr in results.json."""
+    return float(f"{value:.7g}")
 
 
 def judge_trial(entry: Any, objective: Any, planned: PlannedTrial, outcome: CallOutcome, *,
@@ -101,7 +106,7 @@ def judge_trial(entry: Any, objective: Any, planned: PlannedTrial, outcome: Call
         message=outcome.message, evaluations=int(outcome.evaluations), success=bool(success), f_gap=gap,
         basin=basin, returned=tuple(float(v) for v in returned) if returned is not None else None,
         scored_on=scored_on, evaluations_to_target=hit, convergence=convergence_curve(entry, outcome),
-        path=tuple(tuple(float(v) for v in p) for p in downsample(list(outcome.path), MAX_PATH_POINTS))
+        path=tuple(tuple(_plot_float(v) for v in p) for p in downsample(list(outcome.path), MAX_PATH_POINTS))
         if entry.dim <= 2 else (),
         stdout_head=outcome.stdout_head, stdout_tail=outcome.stdout_tail, notes=tuple(notes),
         wall_s=outcome.wall_s, cpu_s=outcome.cpu_s)
