@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import tempfile
 import time
 import traceback
@@ -59,6 +60,18 @@ def plan_jobs(sources: list[Path], shard: tuple[int, int] | None) -> list[Job]:
     return jobs
 
 
+def _entries_inside(source: Path) -> int:
+    """How many top-level .py/.ipynb files of a folder define `minimize` (text only: nothing is run)."""
+    if not source.is_dir():
+        return 0
+    count = 0
+    for path in sorted(source.iterdir())[:500]:
+        if path.suffix in (".py", ".ipynb") and path.is_file():
+            with path.open("rb") as fh:
+                count += b"def minimize" in fh.read(1_000_000)
+    return count
+
+
 def _up_to_date(job: Job, out_dir: Path, bank: Bank, rubric: Rubric) -> SubmissionResult | None:
     """The saved result when its inputs (submission bytes, bank, rubric, harness version) are unchanged."""
     path = out_dir / job.id / "results.json"
@@ -75,10 +88,43 @@ def _up_to_date(job: Job, out_dir: Path, bank: Bank, rubric: Rubric) -> Submissi
     return saved if same else None
 
 
+_STOPPING = False  # set in a worker process by SIGINT/SIGTERM: finish nothing more
+
+
+def _worker_init() -> None:
+    """A pool worker stops at once on Ctrl-C (which reaches every process of the terminal's group) or SIGTERM."""
+    signal.signal(signal.SIGINT, _stop_worker)
+    signal.signal(signal.SIGTERM, _stop_worker)
+
+
+def _stop_worker(signum: int, frame: object) -> None:
+    """Raise once, so `finally` blocks close the sandbox and remove the staging folder; ignore repeats."""
+    global _STOPPING
+    if not _STOPPING:
+        _STOPPING = True
+        raise SystemExit(128 + signum)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and stop the workers now (not after the whole queue has run)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()  # SIGTERM -> _stop_worker: the submission in hand is dropped cleanly
+    deadline = time.monotonic() + 10
+    for proc in procs:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.kill()
+
+
 def _grade_job(job: Job, bank_dir: Path, rubric_path: Path, out_dir: Path, audience: str) -> SubmissionResult:
     """Worker entry: one submission, its own staging folder, removed afterwards."""
     from harness.pipeline import grade_one
 
+    if _STOPPING:  # a job the pool had queued before the interrupt
+        raise SystemExit(130)
     bank, rubric = load_bank(bank_dir), load_rubric(rubric_path)
     staging = Path(tempfile.mkdtemp(prefix=f"harness-stage-{job.id}-"))
     try:
@@ -90,8 +136,18 @@ def _grade_job(job: Job, bank_dir: Path, rubric_path: Path, out_dir: Path, audie
 def grade_many(sources: list[Path], bank_dir: Path, rubric_path: Path, out_dir: Path, jobs: int | None,
                audience: str, shard: str | None, say: Say) -> int:
     """`harness grade`: every submission gets a results.json and report.html; then the cohort outputs."""
+    from harness.score import plan_trials
+
     bank, rubric = load_bank(bank_dir), load_rubric(rubric_path)
-    work = plan_jobs(sources, parse_shard(shard))
+    plan_trials(bank, rubric)  # a rubric that does not fit the bank fails here, before any grading starts
+    shard_kn = parse_shard(shard)
+    everything = plan_jobs(sources, None)
+    work = plan_jobs(sources, shard_kn)
+    for job in work:
+        many = _entries_inside(job.source)
+        if many > 1:
+            say(f"  note: {job.source} is graded as ONE submission, but {many} of its files each define "
+                f"minimize; to grade each file on its own, pass them one by one, e.g. {job.source / '*.py'}")
     out_dir.mkdir(parents=True, exist_ok=True)
     results: dict[str, SubmissionResult] = {}
     todo: list[Job] = []
@@ -123,23 +179,38 @@ def grade_many(sources: list[Path], bank_dir: Path, rubric_path: Path, out_dir: 
         what = f"{result.score:.1f}/100" if result.status.value == "graded" else f"{result.status.value}: {result.message}"
         say(f"[{done}/{len(todo)}] {job.id}: {what} ({result.grading_s:.1f} s)")
 
-    if workers == 1:
-        for job in todo:
+    try:
+        if workers == 1:
+            for job in todo:
+                try:
+                    result = _grade_job(job, bank_dir, rubric_path, out_dir, audience)
+                except Exception as exc:  # noqa: BLE001 - one submission's grading bug must not stop the batch
+                    report(job, None, exc)
+                else:
+                    report(job, result)
+        else:
+            pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_init)
             try:
-                result = _grade_job(job, bank_dir, rubric_path, out_dir, audience)
-            except Exception as exc:  # noqa: BLE001 - one submission's grading bug must not stop the batch
-                report(job, None, exc)
-            else:
-                report(job, result)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(_grade_job, job, bank_dir, rubric_path, out_dir, audience): job for job in todo}
-            for future in as_completed(futures):
-                error = future.exception()
-                report(futures[future], None if error else future.result(), error)
-    work = [job for job in work if job.id in results]
+                futures = {pool.submit(_grade_job, job, bank_dir, rubric_path, out_dir, audience): job
+                           for job in todo}
+                for future in as_completed(futures):
+                    error = future.exception()
+                    report(futures[future], None if error else future.result(), error)
+            except BaseException:
+                _stop_pool(pool)
+                raise
+            pool.shutdown()
+    except KeyboardInterrupt:
+        say(f"interrupted after {done} of {len(todo)} submission(s): their results are kept; rerun the same "
+            f"command to grade the other {len(todo) - done} (finished ones are not graded again)")
+        raise
     if audience == "team":  # cohort pages compare candidates and are not blanked: team documents only
-        write_cohort([results[job.id] for job in work], bank, out_dir)
+        cohort = _cohort_results(everything, results, out_dir, bank, rubric)
+        write_cohort(cohort, bank, out_dir)
+        if shard_kn and len(cohort) < len(everything):
+            say(f"shard {shard_kn[0]}/{shard_kn[1]}: the cohort page lists the {len(cohort)} of {len(everything)} "
+                "submission(s) graded so far in this folder; it fills in as the other shards finish (or run "
+                f"`harness report {out_dir}` once they all have)")
         say(f"done in {time.perf_counter() - started:.1f} s: {out_dir / 'cohort.html'}, {out_dir / 'results.csv'}")
     else:
         say(f"done in {time.perf_counter() - started:.1f} s: reports under {out_dir}")
@@ -149,11 +220,23 @@ def grade_many(sources: list[Path], bank_dir: Path, rubric_path: Path, out_dir: 
     return 0
 
 
-def write_cohort(results: list[SubmissionResult], bank: Bank | None, out_dir: Path) -> None:
+def _cohort_results(everything: list[Job], results: dict[str, SubmissionResult], out_dir: Path, bank: Bank,
+                    rubric: Rubric) -> list[SubmissionResult]:
+    """This run's results plus, for submissions of other shards, their up-to-date saved results."""
+    cohort = []
+    for job in everything:
+        result = results.get(job.id) or _up_to_date(job, out_dir, bank, rubric)
+        if result is not None:
+            cohort.append(result)
+    return cohort
+
+
+def write_cohort(results: list[SubmissionResult], bank: Bank | None, out_dir: Path,
+                 links: dict[str, str] | None = None) -> None:
     """cohort.html and results.csv for everything in this output folder's batch."""
     from harness.report import export_csv, render_cohort
 
-    links = {r.submission["id"]: f"{r.submission['id']}/report.html" for r in results}
+    links = links or {r.submission["id"]: f"{r.submission['id']}/report.html" for r in results}
     atomic_write_text(out_dir / "cohort.html", render_cohort(results, links))
     atomic_write_text(out_dir / "results.csv", export_csv(results))
 
@@ -192,7 +275,9 @@ def check_submission(source: Path, out_dir: Path, say: Say) -> int:
     """`harness check`: a candidate's self-check on the public practice bank, candidate-audience report."""
     bank_dir, rubric_path = _practice_paths()
     code = grade_many([source], bank_dir, rubric_path, out_dir, jobs=1, audience="candidate", shard=None, say=say)
-    for path in find_results([out_dir]):
+    (job,) = plan_jobs([source], None)
+    path = out_dir / job.id / "results.json"  # this submission's only: earlier checks may share the folder
+    if path.exists():
         result = read_results(path)
         say(f"{result.submission['id']}: {result.score:.1f}/100 on the practice bank")
         for line in result.diagnoses[:5]:
@@ -211,9 +296,11 @@ def rerender_reports(paths: list[Path], bank_dir: Path | None, audience: str, sa
     for path, result in zip(files, results):
         atomic_write_text(path.parent / "report.html", render_submission(result, bank, audience))
         say(f"wrote {path.parent / 'report.html'}")
-    if len(results) > 1:
+    if len(results) > 1 and audience == "team":  # the cohort page compares candidates: a team document only
         common = Path(os.path.commonpath([str(p.parent.parent.resolve()) for p in files]))
-        write_cohort(results, bank, common)
+        links = {r.submission["id"]: os.path.relpath(p.parent.resolve() / "report.html", common)
+                 for p, r in zip(files, results)}  # results from several output folders: links still work
+        write_cohort(results, bank, common, links)
         say(f"wrote {common / 'cohort.html'}")
     return 0
 

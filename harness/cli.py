@@ -7,6 +7,8 @@ never a traceback), 1 an internal error (a bug in the harness: the traceback is 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 from pathlib import Path
 from typing import Callable, Sequence
@@ -48,8 +50,18 @@ def cmd_bank_list(args: argparse.Namespace) -> int:
 def cmd_bank_add(args: argparse.Namespace) -> int:
     from harness.bank.build import add_objective
 
+    # the team's pickle names its own modules: let them load from the folder the command runs in (after
+    # everything else, so no file there shadows a library); never done for grading, where it may hold submissions
+    cwd = os.getcwd()
+    sys.path.append(cwd)
+    before = set(sys.modules)
     _say(add_objective(Path(args.pickle), bank_dir=Path(args.bank), dim=args.dim, bounds=args.bounds,
                        name=args.name, seed=args.seed, progress=_say))
+    local = sorted(name for name in set(sys.modules) - before
+                   if str(getattr(sys.modules[name], "__file__", "") or "").startswith(cwd + os.sep))
+    if local:
+        _say(f"note: the pickle needs {', '.join(local)} from {cwd}; `harness grade` and `harness bank verify` "
+             f"need it too: run them with PYTHONPATH={cwd}")
     return EXIT_OK
 
 
@@ -60,10 +72,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     return check_submission(Path(args.submission), out_dir=Path(args.out), say=_say)
 
 
+def _shipped(given: str | None, default: str) -> Path:
+    """A path the user gave as is; the default from the working folder, else from the harness checkout."""
+    if given is not None:
+        return Path(given)
+    here, checkout = Path(default), Path(__file__).resolve().parents[1] / default
+    return here if here.exists() or not checkout.exists() else checkout
+
+
 def cmd_grade(args: argparse.Namespace) -> int:
     from harness.batch import grade_many
 
-    return grade_many([Path(p) for p in args.submissions], bank_dir=Path(args.bank), rubric_path=Path(args.rubric),
+    bank, rubric = _shipped(args.bank, "objectives/default"), _shipped(args.rubric, "rubrics/default.yaml")
+    return grade_many([Path(p) for p in args.submissions], bank_dir=bank, rubric_path=rubric,
                       out_dir=Path(args.out), jobs=args.jobs, audience=args.audience, shard=args.shard,
                       say=_say)
 
@@ -83,7 +104,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    raise HarnessError("`harness merge` is not built yet (it comes with batch sharding); grade without --shard")
+    raise HarnessError("`harness merge` is not built yet; give every `--shard K/N` run the same --out folder: "
+                       "its cohort.html and results.csv fill in as the shards finish")
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
@@ -91,6 +113,16 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
     _say(describe_environment())
     return EXIT_OK
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number; write e.g. --jobs 4") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} worker(s) cannot grade anything; write --jobs 1 or more")
+    return value
 
 
 # ---------------------------------------------------------------- parser
@@ -130,10 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("grade", help="grade submissions on a bank with a rubric")
     p.add_argument("submissions", nargs="+", help=".py, .ipynb, folders or .zip files")
-    p.add_argument("--bank", default="objectives/default", help="bank folder (default: objectives/default)")
-    p.add_argument("--rubric", default="rubrics/default.yaml", help="rubric YAML (default: rubrics/default.yaml)")
+    p.add_argument("--bank", default=None, help="bank folder (default: objectives/default, in the working "
+                   "folder or else in the harness checkout)")
+    p.add_argument("--rubric", default=None, help="rubric YAML (default: rubrics/default.yaml, likewise)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
-    p.add_argument("--jobs", type=int, default=None, help="parallel workers (default: the core count)")
+    p.add_argument("--jobs", type=_workers, default=None, help="parallel workers (default: the core count)")
     p.add_argument("--shard", default=None, help="K/N: grade only the K-th of N slices of the submissions")
     p.add_argument("--audience", choices=("team", "candidate"), default="team", help="who reads the reports")
     p.set_defaults(func=cmd_grade)
@@ -160,13 +193,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _safe_sys_path() -> None:
+    """`python -m harness` puts the working folder first on sys.path; graders run it in folders of submissions,
+    and a candidate's `yaml.py` or `json.py` there would then be imported into the grader. Drop it."""
+    if sys.path and (sys.path[0] in ("", ".") or os.path.abspath(sys.path[0]) == os.getcwd()):
+        del sys.path[0]  # only the entry `-m` inserted: a folder the user put on PYTHONPATH stays
+
+
+def _joined_negative_values(argv: list[str]) -> list[str]:
+    """`--bounds -5,5` as `--bounds=-5,5` (argparse would read -5,5 as an option)."""
+    out: list[str] = []
+    for i, arg in enumerate(argv):
+        if out and out[-1] == "--bounds" and arg.startswith("-") and i > 0:
+            out[-1] = f"--bounds={arg}"
+        else:
+            out.append(arg)
+    return out
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM (a CI timeout, `kill`) stops like Ctrl-C: workers stopped, staging folders removed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _safe_sys_path()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_joined_negative_values(list(sys.argv[1:] if argv is None else argv)))
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    try:
+        previous = signal.signal(signal.SIGTERM, _terminated)
+    except ValueError:  # not the main thread (an embedding program): leave its signals alone
+        previous = None
     try:
         return func(args)
     except HarnessError as err:
@@ -175,6 +236,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("harness: interrupted; finished results are kept, rerun to resume", file=sys.stderr)
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

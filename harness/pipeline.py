@@ -43,8 +43,10 @@ def grade_one(source: Path, bank: Bank, rubric: Rubric, out_dir: Path, staging_r
                                   runtime_policy_flags(modules, rubric), objectives=objectives, sandbox=sandbox)
     result = replace(result, grading_s=round(time.perf_counter() - started, 3))
     folder = out_dir / result.submission["id"]
-    write_results(result, folder / "results.json")
+    # results.json last: a run stopped between the two writes leaves the old results.json, which no longer
+    # matches the submission, so the next run grades it again instead of keeping a report of another version
     atomic_write_text(folder / "report.html", render_submission(result, bank, audience))
+    write_results(result, folder / "results.json")
     return result
 
 

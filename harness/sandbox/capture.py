@@ -21,6 +21,14 @@ from harness.sandbox.protocol import RESULT_LOST_EXIT
 from harness.sandbox.server import EvalServer
 
 PRINTED_CAP = 200
+# What the grader keeps of a trial's result document, whoever wrote it (a candidate can write its own to the
+# result pipe): every string and list read from it is capped here, so one result cannot put megabytes into
+# each trial's message, results.json and reports.
+TEXT_CAP = 2000  # an exception message or a return error
+NAME_CAP = 200  # an exception type, a frame's file, function or line of code
+FRAMES_CAP = 4
+NOTES_CAP = 50  # load notes per call
+MODULES_CAP = 20000  # imported module names per call (scipy.optimize alone imports ~680)
 
 
 class OutputBuffer:
@@ -99,8 +107,8 @@ def assemble(request: CallRequest, policy: Policy, server: EvalServer, raw: RawC
         trajectory=server.trajectory, path=server.path,
         stdout_head=out_head, stdout_tail=out_tail, stdout_bytes=raw.stdout.total,
         stderr_head=err_head, stderr_tail=err_tail, stderr_bytes=raw.stderr.total,
-        imported_modules=tuple(_strings(result.get("imported"))),
-        load_notes=tuple(raw.file_notes + _strings(result.get("load_notes"))),
+        imported_modules=tuple(_strings(result.get("imported"), MODULES_CAP, NAME_CAP)),
+        load_notes=tuple(raw.file_notes + _notes(result.get("load_notes"))),
         sandbox=sandbox, wall_s=raw.wall_s, cpu_s=float(cpu) if isinstance(cpu, (int, float)) else 0.0,
     )
 
@@ -173,30 +181,30 @@ def _raised(name: str, request: CallRequest, policy: Policy, server: EvalServer,
     if stage == "resolve":
         return TrialStatus.ERROR, f"could not get {name} from the entry file: {text}"
     if exc.get("exit_code") is not None:
-        return TrialStatus.ERROR, f"{name} called sys.exit({exc['exit_code']}) instead of returning"
+        return TrialStatus.ERROR, f"{name} called sys.exit({_cap(exc['exit_code'], NAME_CAP)}) instead of returning"
     return TrialStatus.ERROR, f"{name} raised {text}"
 
 
 def _exception_text(exc: dict) -> str:
-    kind = str(exc.get("type") or "an exception")
-    message = str(exc.get("message") or "")
+    kind = _cap(exc.get("type") or "an exception", NAME_CAP)
+    message = _cap(exc.get("message") or "", TEXT_CAP)
     text = f"{kind}: {message}" if message else kind
     frames = exc.get("frames") if isinstance(exc.get("frames"), list) else []
     lines = []
-    for frame in frames:
+    for frame in frames[-FRAMES_CAP:]:
         if isinstance(frame, list) and len(frame) == 4:
-            where, line, func, code = frame
-            lines.append(f"\n  {where}:{line} in {func}" + (f": {str(code).strip()}" if code else ""))
+            where, line, func, code = (_cap(part, NAME_CAP) for part in frame)
+            lines.append(f"\n  {where}:{line} in {func}" + (f": {code.strip()}" if code else ""))
     return text + "".join(lines)
 
 
 def _returned(name: str, request: CallRequest, server: EvalServer, raw: RawCall, result: dict) -> tuple:
     ret = result.get("ret") if isinstance(result.get("ret"), dict) else {}
-    kind = str(ret.get("kind") or "")
+    kind = _cap(ret.get("kind") or "", NAME_CAP)
     point = _point(ret.get("x"), request.dim)
-    fx = ret.get("fx") if isinstance(ret.get("fx"), (int, float)) and math.isfinite(ret["fx"]) else None
+    fx = _real(ret.get("fx"))
     if ret.get("error") or point is None:
-        what = str(ret.get("error") or f"returned something that is not {request.dim} finite numbers")
+        what = _cap(ret.get("error") or f"returned something that is not {request.dim} finite numbers", TEXT_CAP)
         message = f"{name} {what}"
         printed = _last_printed(raw.stdout)
         if kind == "none" and printed:
@@ -213,9 +221,19 @@ def _returned(name: str, request: CallRequest, server: EvalServer, raw: RawCall,
 def _point(value: Any, dim: int) -> tuple[float, ...] | None:
     if not isinstance(value, list) or len(value) != dim:
         return None
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in value):
+    point = tuple(_real(v) for v in value)
+    return None if None in point else point  # type: ignore[return-value]
+
+
+def _real(value: Any) -> float | None:
+    """A finite float from a JSON number; None otherwise (a 400-digit integer overflows float())."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return tuple(float(v) for v in value)
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _last_printed(buffer: OutputBuffer) -> str:
@@ -227,5 +245,19 @@ def _last_printed(buffer: OutputBuffer) -> str:
     return last if len(last) <= PRINTED_CAP else last[:PRINTED_CAP] + "..."
 
 
-def _strings(value: Any) -> list[str]:
-    return [str(v)[:500] for v in value[:500]] if isinstance(value, list) else []
+def _cap(value: Any, cap: int) -> str:
+    """str() of a JSON value from the result document (so no candidate code runs), cut to `cap` characters."""
+    scalar = value is None or isinstance(value, (str, int, float, bool))
+    text = str(value)[: cap + 1] if scalar else f"<{type(value).__name__}>"
+    return text if len(text) <= cap else text[:cap] + "..."
+
+
+def _strings(value: Any, count: int, cap: int) -> list[str]:
+    return [_cap(v, cap) for v in value[:count]] if isinstance(value, list) else []
+
+
+def _notes(value: Any) -> list[str]:
+    notes = _strings(value, NOTES_CAP, 500)
+    if isinstance(value, list) and len(value) > NOTES_CAP:
+        notes.append(f"... and {len(value) - NOTES_CAP} more notes like these")
+    return notes

@@ -4,13 +4,15 @@ Runs inside the sandbox as an unprivileged uid (stdlib and numpy only; imports `
 `candidate` from its own folder). The zygote pre-imports numpy, freezes its heap and waits on the control socket;
 it never loads candidate code, so nothing a candidate does at import time reaches the next trial. Per trial it
 rewrites the candidate's files into a wiped /tmp, forks (the trial is `trial.run_trial`), and reports the trial's
-exit and CPU time after sweeping every process the trial left behind.
+exit and CPU time after sweeping every process the trial left behind and checking that nothing a later fork
+would inherit from the zygote was changed (`inherited`: a change makes the grader restart the sandbox).
 """
 
 import base64
 import gc
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -124,6 +126,41 @@ def sweep(trial_pid: int, pid_namespace: bool) -> tuple:
         time.sleep(0.0005)
 
 
+def inherited(sysv: bool) -> dict:
+    """What a trial inherits from the zygote that a process of the same uid can change from outside: rlimits
+    (prlimit), nice value (setpriority), scheduling policy, CPU affinity, and the SysV IPC objects of the
+    sandbox's own IPC namespace (`sysv`: not in plain mode, where they are the host's). A trial that changes
+    any of them could pass what it learned to the next trial."""
+    state: dict = {}
+    for name in sorted(n for n in dir(resource) if n.startswith("RLIMIT_")):
+        try:
+            state[name] = resource.getrlimit(getattr(resource, name))
+        except (ValueError, OSError):
+            pass
+    probes = {"nice": lambda: os.getpriority(os.PRIO_PROCESS, 0),
+              "scheduler": lambda: (os.sched_getscheduler(0), os.sched_getparam(0).sched_priority),
+              "affinity": lambda: sorted(os.sched_getaffinity(0))}
+    for kind in ("shm", "msg", "sem") if sysv else ():
+        probes[f"sysv {kind}"] = lambda kind=kind: _sysv_count(kind)
+    for key, probe in probes.items():
+        try:
+            state[key] = probe()
+        except (AttributeError, OSError, ValueError):
+            pass
+    return state
+
+
+def _sysv_count(kind: str) -> int:
+    with open(f"/proc/sysvipc/{kind}", "rb") as fh:
+        return max(0, len(fh.read().splitlines()) - 1)  # a header line, then one line per object
+
+
+def changes(baseline: dict, sysv: bool) -> str:
+    """Which inherited settings differ from the zygote's start ("" when none)."""
+    now = inherited(sysv)
+    return ", ".join(sorted(k for k in set(baseline) | set(now) if baseline.get(k) != now.get(k)))
+
+
 def _killpg(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
@@ -154,6 +191,7 @@ def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool, use_secco
     gc.freeze()
     _prctl(4, 0)  # PR_SET_DUMPABLE 0: trials (same uid) cannot ptrace us or read our memory
     _prctl(36, 1)  # PR_SET_CHILD_SUBREAPER: orphans of a trial come back to us for the sweep
+    baseline = inherited(pid_namespace)
     protocol.send_message(ctl, {"op": "ready", "python": sys.version.split()[0], "numpy": np.__version__,
                                 "seccomp": filtered})
     while True:
@@ -182,6 +220,7 @@ def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool, use_secco
         protocol.send_message(ctl, {"op": "started", "pid": pid})
         _, status, usage = os.wait4(pid, 0)
         ok, left = sweep(pid, pid_namespace)
+        changed = changes(baseline, pid_namespace) if ok else ""  # with every trial process gone, it is final
         protocol.send_message(ctl, {
             "op": "exit",
             "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
@@ -189,7 +228,8 @@ def zygote(ctl_fd: int, bundle_fd: int, tmp: str, pid_namespace: bool, use_secco
             "cpu_s": usage.ru_utime + usage.ru_stime,
             "maxrss_kb": usage.ru_maxrss,
             "leftovers": left,
-            "swept": ok,
+            "swept": ok and not changed,
+            "changed": changed,
         })
 
 

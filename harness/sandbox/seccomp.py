@@ -3,9 +3,10 @@
 Installed by the zygote (child.py) before its first fork, so every trial inherits it; standard library only.
 A hand-assembled classic-BPF program for x86_64 (elsewhere `build()` returns None: no filter): namespaces
 (unshare, setns, clone with any CLONE_NEW* flag), mounts, ptrace and cross-process memory access, bpf, keys,
-perf, userfaultfd, io_uring, module and kexec loading, and every socket family but AF_UNIX get EPERM; clone3
-gets ENOSYS so that libc falls back to clone, whose flags the filter can read. 32-bit and x32 syscalls are
-refused outright (their numbers differ, so the list would not apply).
+perf, userfaultfd, io_uring, module and kexec loading, SysV and POSIX IPC, ioprio_set, sched_setattr, and
+every socket family but AF_UNIX get EPERM; clone3 gets ENOSYS so that libc falls back to clone, whose flags
+the filter can read. 32-bit and x32 syscalls are refused outright (their numbers differ, so the list would not
+apply).
 """
 
 import ctypes
@@ -34,6 +35,13 @@ DENIED_X86_64 = {
     "bpf": 321, "userfaultfd": 323, "kexec_file_load": 320, "io_uring_setup": 425, "io_uring_enter": 426,
     "io_uring_register": 427, "open_tree": 428, "move_mount": 429, "fsopen": 430, "fsconfig": 431,
     "fsmount": 432, "fspick": 433, "mount_setattr": 442,
+    # System V and POSIX IPC objects outlive the trial that made them, so they could carry what one trial
+    # learned to the next (the zygote also restarts a sandbox left with SysV objects); ioprio_set and
+    # sched_setattr reach settings of the zygote (I/O priority, utilisation clamps) that trials inherit.
+    "shmget": 29, "shmat": 30, "shmctl": 31, "semget": 64, "semop": 65, "semctl": 66, "shmdt": 67,
+    "msgget": 68, "msgsnd": 69, "msgrcv": 70, "msgctl": 71, "semtimedop": 220, "mq_open": 240,
+    "mq_unlink": 241, "mq_timedsend": 242, "mq_timedreceive": 243, "mq_notify": 244, "mq_getsetattr": 245,
+    "ioprio_set": 251, "sched_setattr": 314,
 }
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 

@@ -126,9 +126,9 @@ class EvalServer:
         try:
             value = float(self._evaluate(x, index))
             true = float(self._value(x)) if self._value is not None else value
-        except Exception as exc:  # a bank objective that rejects a point: refuse it, count nothing
+        except Exception as exc:  # an objective that rejects a point: refuse it, count nothing
             if len(self.objective_errors) < 5:
-                self.objective_errors.append(f"{type(exc).__name__}: {exc}")
+                self.objective_errors.append(f"{type(exc).__name__}: {exc}"[:300])
             return None
         self.evaluations = index + 1
         if self._path is not None and index % self._path_stride == 0:

@@ -198,11 +198,13 @@ class SandboxSession:
 
     def _run(self, request: CallRequest, objective: Any) -> CallOutcome:
         policy = self.policy
+        plan = request.plan  # the trial can read this message from its own stack: only what the call passes
+        bounds = request.bounds if "bounds" in plan.args or "bounds" in plan.kwargs.values() else None
         message = {
             "op": "trial", "seed": int(request.seed), "dim": int(request.dim), "phase": request.phase.value,
             "plan": request.plan.to_json(), "entry": self.entry, "allow_batch": bool(policy.allow_batch),
             "point": None if request.point is None else [float(v) for v in request.point],
-            "bounds": [[float(lo), float(hi)] for lo, hi in request.bounds] if request.bounds else None,
+            "bounds": [[float(lo), float(hi)] for lo, hi in bounds] if bounds else None,
             "limits": {"cpu_s": policy.cpu_s, "memory_mb": policy.memory_mb, "processes": policy.processes,
                        "open_files": policy.open_files, "file_size_mb": policy.file_size_mb},
         }
@@ -224,6 +226,10 @@ class SandboxSession:
         pipes = [os.pipe() for _ in range(5)]  # eval requests, eval replies, result, stdout, stderr
         (req_r, req_w), (rep_r, rep_w), (res_r, res_w), (out_r, out_w), (err_r, err_w) = pipes
         assert self._ctl is not None
+        # Every sandboxed process holds the lifeline's write end: empty it, or how full an earlier trial left
+        # it would tell this trial something (the earlier trial and all it started are gone by now).
+        while self._life_r >= 0 and select.select([self._life_r], [], [], 0)[0] and os.read(self._life_r, READ_CHUNK):
+            pass
         try:
             try:
                 send_message(self._ctl, message, (req_w, rep_r, res_w, out_w, err_w))
@@ -333,7 +339,10 @@ class SandboxSession:
                         raw.exit = {k: msg.get(k) for k in ("code", "signal", "cpu_s", "maxrss_kb", "leftovers")}
                         grace = time.monotonic() + DRAIN_GRACE_S
                         if msg.get("swept") is not True:
-                            raw.notes.append("the sandbox could not clear the trial's leftovers; it was restarted")
+                            changed = str(msg.get("changed") or "")[:300]
+                            raw.notes.append(f"it changed what the next trial would inherit ({changed}); the sandbox "
+                                             "was restarted" if changed else
+                                             "the sandbox could not clear the trial's leftovers; it was restarted")
                             return stop(raw.stopped, raw.detail)
             if raw.supervisor_died and (raw.result is not None or res_r not in open_fds):
                 self.kill()  # no one is left to report the exit or sweep: end the sandbox, keep what arrived

@@ -192,7 +192,9 @@ def load_rubric(path: Path) -> Rubric:
     except FileNotFoundError:
         raise RubricError(f"{path}: no such rubric file; pass --rubric rubrics/default.yaml or a file of yours")
     except OSError as exc:
-        raise RubricError(f"{path}: cannot read the rubric ({exc.strerror})") from None
+        what = "a folder, not a file" if path.is_dir() else f"cannot be read ({exc.strerror})"
+        raise RubricError(f"{path}: {what}; pass --rubric with a rubric YAML file such as "
+                          "rubrics/default.yaml") from None
     try:
         root = yaml.compose(data.decode("utf-8"), Loader=yaml.SafeLoader)
     except UnicodeDecodeError:
