@@ -126,7 +126,8 @@ class EvalServer:
         try:
             value = float(self._evaluate(x, index))
             true = float(self._value(x)) if self._value is not None else value
-        except Exception as exc:  # an objective that rejects a point: refuse it, count nothing
+        except Exception as exc:  # an objective that rejects a point: refuse it, but count it (a refusal is
+            self.evaluations = index + 1  # information: uncounted, it would map the function's domain for free)
             if len(self.objective_errors) < 5:
                 self.objective_errors.append(f"{type(exc).__name__}: {exc}"[:300])
             return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from harness.sandbox import protocol
 from harness.sandbox.server import EvalServer
@@ -32,8 +31,6 @@ def _frame(*x: float) -> bytes:
     return protocol.HEADER.pack(protocol.OP_EVAL, len(x)) + np.asarray(x, "<f8").tobytes()
 
 
-@pytest.mark.xfail(strict=True, reason="open: test_server.py asserts a refused point is not counted (a design "
-                   "decision this reviewer may not change); see docs/security.md, 'What is not contained'")
 def test_points_the_objective_refuses_are_counted_against_the_budget():
     # Before the fix a refused point cost nothing: a candidate could map where the team's function is defined
     # (one bit per call) with unlimited, uncounted calls.

@@ -114,7 +114,7 @@ def test_batch_frames_count_every_point_and_stop_at_the_budget():
     assert server.evaluations == objective.calls == 5 and server.exhausted
 
 
-def test_a_point_the_objective_rejects_is_refused_and_not_counted():
+def test_a_point_the_objective_rejects_is_refused_and_counted():
     class Picky(Quadratic):
         def evaluate(self, x, index):
             if x[0] > 100:
@@ -123,4 +123,5 @@ def test_a_point_the_objective_rejects_is_refused_and_not_counted():
 
     server = EvalServer(Picky(), dim=2, budget=10)
     assert reply(server.feed(frame(500.0, 0.0)))[0] == protocol.REPLY_REFUSED
-    assert server.evaluations == 0 and "outside the domain" in server.objective_errors[0]
+    assert server.evaluations == 1 and "outside the domain" in server.objective_errors[0]
+    assert server.best_f is None
