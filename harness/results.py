@@ -313,7 +313,8 @@ def read_results_dict(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultsError(f"{path}: not a readable results.json ({exc}); re-run `harness grade`") from None
     if not isinstance(data, dict) or "schema_version" not in data:
-        raise ResultsError(f"{path}: has no schema_version; it is not a harness results.json")
+        raise ResultsError(f"{path}: has no schema_version, so it is not a harness results.json; pass the "
+                           "OUT/<submission>/results.json that `harness grade` wrote, or its folder")
     if data["schema_version"] != SCHEMA_VERSION:
         raise ResultsError(
             f"{path}: results schema version {data['schema_version']!r}, but this harness reads version "

@@ -47,7 +47,10 @@ class ExternalObjective:
 
     def value(self, x: Any) -> float:
         point = as_point(x, self.dim)
-        out = float(self._function()(point.copy()))
+        raw = self._function()(point.copy())
+        if isinstance(raw, (str, bytes, bool)) or raw is None:  # float() would take "1.0" and True
+            raise ValueError(f"the function returned {type(raw).__name__} {raw!r}, not a number")
+        out = float(raw)
         if not math.isfinite(out):
             raise ValueError(f"the function returned {out} at {point.tolist()}")
         return out
@@ -148,6 +151,9 @@ def _search_entry(obj: ExternalObjective, box: tuple[tuple[float, float], ...], 
     ends.sort(key=lambda e: e[1])
     x_best, f_best = ends[0]
     spread = float(np.median(vals) - f_best)
+    if not spread > 0:
+        raise BankError(f"{obj.name}: the function is constant over the box ({2000 + 500 * dim} samples all gave "
+                        f"{f_best!r}); there is no minimum to grade against: check --bounds and the pickle")
     agree_tol = 1e-6 * max(1.0, abs(f_best), spread)
     agree = sum(fx - f_best <= agree_tol for _, fx in ends)
     inside = bool(np.all((x_best > bounds[:, 0]) & (x_best < bounds[:, 1])))

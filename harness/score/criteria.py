@@ -32,8 +32,8 @@ def correctness(stats: list[ObjectiveStats], weight: float) -> Criterion | None:
     wins = sum(sum(t.success for t in s.main) for s, _ in rates)
     full = sum(rate == 1.0 for _, rate in rates)
     return Criterion(score=_mean([r for _, r in rates]), weight=weight,
-                     evidence=f"reached the target in {wins} of {runs} runs; all runs on {full} of "
-                              f"{len(rates)} objectives")
+                     evidence=f"reached the target in {wins} of {runs} runs from ordinary starts; all of them on "
+                              f"{full} of {len(rates)} objectives")
 
 
 def ert_score(ert: float | None, reference: int | None) -> float | None:
@@ -124,8 +124,11 @@ def robustness(stats: list[ObjectiveStats], probes: tuple[GradientProbe, ...], w
     if not trials:
         return None
     calls = len(trials) + len(probes)
-    clean = (sum(t.status in CLEAN_STATUSES for t in trials) + sum(p.status in CLEAN_STATUSES for p in probes)) / calls
-    stops = sum(t.status is not TrialStatus.BUDGET_EXHAUSTED and t.status in CLEAN_STATUSES for t in trials)
+    # a run that never called func ended "cleanly" by doing nothing: it earns neither the clean nor the stop part
+    clean = (sum(t.status in CLEAN_STATUSES and t.evaluations > 0 for t in trials)
+             + sum(p.status in CLEAN_STATUSES for p in probes)) / calls
+    stops = sum(t.status is not TrialStatus.BUDGET_EXHAUSTED and t.status in CLEAN_STATUSES and t.evaluations > 0
+                for t in trials)
     stop_share = stops / len(trials)
     groups: dict[str, list[TrialResult]] = {}
     for s in stats:

@@ -13,6 +13,8 @@ from harness.score.policy import flag_modules
 from harness.score.rubric import Rubric
 
 MAX_DIAGNOSES = 8
+DIVERGED_GAP = 1e12  # a returned gap this large ...
+DIVERGED_FACTOR = 1e6  # ... and this many times the best evaluated gap counts as diverged
 MAX_CITED = 4
 _WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 SeedLabels = dict[tuple[str, int, int], int] | None
@@ -107,9 +109,32 @@ def _budget(trials: list[TrialResult], seeds: SeedLabels) -> list[str]:
     return [f"{lead}: hit the evaluation budget in {len(hit)} of {len(trials)} runs {cite(hit, seeds)}"]
 
 
+def _idle(trials: list[TrialResult], seeds: SeedLabels) -> list[str]:
+    """Runs that ended cleanly without a single evaluation: the start came back unexplored."""
+    idle = [t for t in trials if t.evaluations == 0 and t.status in CLEAN_STATUSES]
+    if not idle:
+        return []
+    return [f"returned without calling func in {len(idle)} of {len(trials)} runs: minimize must search, "
+            f"not hand back its start {cite(idle, seeds)}"]
+
+
+def _diverged(trials: list[TrialResult], seeds: SeedLabels) -> list[str]:
+    """Runs whose returned point is astronomically worse than the best point they evaluated: steps that grow."""
+    blown = [t for t in trials if t.f_gap is not None and t.scored_on == "returned" and t.convergence
+             and t.f_gap > DIVERGED_GAP and t.f_gap > DIVERGED_FACTOR * max(t.convergence[-1][1], 1e-300)]
+    if not blown:
+        return []
+    worst = max(blown, key=lambda t: (t.f_gap, t.objective))
+    names = sorted({t.objective for t in blown})
+    return [f"diverges: the returned point is far worse than the best point it evaluated in {len(blown)} of "
+            f"{len(trials)} runs (gap {worst.f_gap:.2g} on {worst.objective}), typical of a fixed step too large for "
+            f"the objective's curvature; on {', '.join(names[:MAX_CITED])}"
+            f"{' and more' if len(names) > MAX_CITED else ''} {cite(blown, seeds)}"]
+
+
 def _stuck(stats: list[ObjectiveStats], seeds: SeedLabels) -> list[str]:
     out = []
-    rows = [(s, [t for t in s.basin if t.basin.startswith("local")]) for s in stats]
+    rows = [(s, [t for t in s.basin if t.basin.startswith("local") and t.evaluations > 0]) for s in stats]
     rows = [(s, stuck) for s, stuck in rows if stuck]
     if len(rows) == 1:
         s, stuck = rows[0]
@@ -120,7 +145,8 @@ def _stuck(stats: list[ObjectiveStats], seeds: SeedLabels) -> list[str]:
         out.append(f"stuck in the local minimum near the start on {len(rows)} deceptive objectives: "
                    f"{', '.join(parts)} {cite([t for _, stuck in rows for t in stuck], seeds)}")
     for s in stats:
-        local = [t for t in s.main if t.basin.startswith("local")] if "take-home-2d" in s.kinds else []
+        local = ([t for t in s.main if t.basin.startswith("local") and t.evaluations > 0]
+                 if "take-home-2d" in s.kinds else [])
         if local:
             out.append(f"stopped in a local minimum on the take-home 2-D objective {s.name} from "
                        f"{len(local)} of {len(s.main)} starts {cite(local, seeds)}")
@@ -174,7 +200,8 @@ def _random_floor(stats: list[ObjectiveStats]) -> list[str]:
             and any(t.status in CLEAN_STATUSES for t in s.trials)]
     if not rows:
         return []
-    names = ", ".join(f"{s.name} ({sum(s.beats_random)} of {len(s.beats_random)} runs)" for s in rows[:MAX_CITED])
+    names = ", ".join(f"{s.name} (beat it in only {sum(s.beats_random)} of {len(s.beats_random)} runs)"
+                      for s in rows[:MAX_CITED])
     more = f" and {len(rows) - MAX_CITED} more" if len(rows) > MAX_CITED else ""
     return [f"does no better than uniform random search with the same budget on {names}{more}"]
 
@@ -192,6 +219,8 @@ def diagnose(stats: list[ObjectiveStats], probes: tuple[GradientProbe, ...], fla
         consequence = f"; {policy_note}" if policy_note else ""
         out.append(f"used {', '.join(mods)} (not allowed by this rubric){consequence}")
     out += _failures(trials, rubric, dims, seeds)
+    out += _idle(trials, seeds)
+    out += _diverged(trials, seeds)
     out += _budget(trials, seeds)
     out += _stuck(stats, seeds)
     out += _unsolved(stats, seeds)

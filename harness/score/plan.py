@@ -134,7 +134,7 @@ def _unknown(rubric: Rubric, key: str, name: str, names: set[str], bank: Any) ->
     near = difflib.get_close_matches(name, sorted(names), n=1, cutoff=0.6)
     hint = f"did you mean {near[0]!r}? " if near else ""
     return RubricError(f"{rubric.where(key)}: field `{key}` names {name!r}, which is neither an objective of the "
-                       f"bank at {bank.path} nor a kind tag; {hint}run `harness bank list --bank {bank.path}` "
+                       f"bank at {bank.path} nor a kind tag; {hint}run `harness bank list {bank.path}` "
                        f"for the names")
 
 

@@ -56,3 +56,20 @@ def test_bad_bounds(text):
 def test_bounds_forms():
     assert parse_bounds("-1,1", 2) == ((-1.0, 1.0), (-1.0, 1.0))
     assert parse_bounds("0,1; 2,3", 2) == ((0.0, 1.0), (2.0, 3.0))
+
+
+def text_not_number(x):
+    return "1.0"
+
+
+def constant(x):
+    return 3.0
+
+
+def test_add_refuses_text_returns_and_constant_functions(tmp_path):
+    opts = dict(bank_dir=tmp_path / "bank", dim=2, bounds="0,1", name=None, seed=0, progress=lambda _: None)
+    with pytest.raises(BankError, match="returned str '1.0', not a number"):
+        add_objective(_their_pickle(tmp_path, text_not_number), **opts)
+    with pytest.raises(BankError, match="constant over the box"):
+        add_objective(_their_pickle(tmp_path, constant), **opts)
+    assert not (tmp_path / "bank").exists()
