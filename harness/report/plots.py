@@ -297,7 +297,7 @@ def ecdf_figure(curves: Sequence[tuple[str, list[tuple[float, float]]]], highlig
         lines.append(Line(polyline(steps), color(i) if top_k else "#999", 1.8 if top_k else 0.7,
                           title=name, opacity=1.0 if top_k else 0.45))
         if top_k:
-            legend.append((color(i), name[:16]))
+            legend.append((color(i), name if len(name) <= 18 else name[:17] + "…"))
     return Figure(title="runs reaching each target (ECDF)", xlabel="evaluations", ylabel="share of (run, target)",
                   xticks=ticks_px(sx.ticks()), yticks=ticks_px(sy.ticks(4)), lines=tuple(lines),
                   legend=tuple(reversed(legend)), kind="ecdf", frame=frame_of())
