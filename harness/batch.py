@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -255,10 +254,6 @@ def find_results(paths: list[Path]) -> list[Path]:
     if not found:
         raise HarnessError(f"no results.json under {', '.join(map(str, paths))}; run `harness grade` first")
     return found
-
-
-def summary_line(result: SubmissionResult) -> str:
-    return json.dumps({"id": result.submission["id"], "score": result.score, "status": result.status.value})
 
 
 def _practice_paths() -> tuple[Path, Path]:
