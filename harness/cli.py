@@ -48,7 +48,7 @@ def cmd_bank_list(args: argparse.Namespace) -> int:
 
 
 def cmd_bank_add(args: argparse.Namespace) -> int:
-    from harness.bank.build import add_objective
+    from harness.bank.add import add_objective
 
     # the team's pickle names its own modules: let them load from the folder the command runs in (after
     # everything else, so no file there shadows a library); never done for grading, where it may hold submissions

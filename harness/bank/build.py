@@ -17,7 +17,6 @@ from harness.bank.store import (Bank, BankEntry, LocalMinimum, StartSpec, dump_o
                                 render_table, seed_hash, write_bank)
 from harness.bank.transforms import instance_seed, make_transform
 from harness.bank.verify import basin_traps, polish_local_minima, sig, verify_minimum
-from harness.bank.add import add_objective  # noqa: F401  (the CLI imports it from here)
 from harness.errors import BankError
 
 REFERENCE_RUNS = 5

@@ -16,10 +16,17 @@ def sig(value: float, digits: int = 10) -> float:
 
 
 def batch_values(objective: Any, X: np.ndarray) -> np.ndarray:
-    """Noise-free values of the rows of X (vectorised when the objective offers `values`)."""
-    if hasattr(objective, "values"):
-        return np.asarray(objective.values(X), dtype=float)
-    return np.array([objective.value(row) for row in X])
+    """Noise-free values of the rows of X: the objective's vectorised `values` when it has a working one,
+    else one `value` call per row."""
+    batch = getattr(objective, "values", None)
+    if callable(batch):
+        try:
+            out = np.asarray(batch(X), dtype=float).reshape(-1)
+            if out.shape == (len(X),):
+                return out
+        except (TypeError, ValueError):
+            pass
+    return np.array([objective.value(row) for row in X], dtype=float)
 
 
 def tolerance_for(f_star: float, scale: float) -> float:

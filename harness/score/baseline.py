@@ -6,23 +6,11 @@ from typing import Any
 
 import numpy as np
 
+from harness.bank.verify import batch_values
 from harness.score.plan import name_hash
 
 _CHUNK = 4096
 _CACHE: dict[tuple[str, str, int, int], float] = {}
-
-
-def _values(objective: Any, points: np.ndarray) -> np.ndarray:
-    """Noise-free values of a block of points: the objective's batch method when it has one, else one by one."""
-    batch = getattr(objective, "values", None)
-    if callable(batch):
-        try:
-            out = np.asarray(batch(points), dtype=float).reshape(-1)
-            if out.shape == (len(points),):
-                return out
-        except (TypeError, ValueError):
-            pass
-    return np.array([objective.value(p) for p in points], dtype=float)
 
 
 def _box(entry: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -46,7 +34,7 @@ def random_search_gap(entry: Any, objective: Any, budget: int, seed: int) -> flo
     while left > 0:
         n = min(_CHUNK, left)
         points = lo + (hi - lo) * rng.random((n, entry.dim))
-        values = _values(objective, points)
+        values = batch_values(objective, points)
         finite = values[np.isfinite(values)]
         if finite.size:
             best = min(best, float(finite.min()))

@@ -62,12 +62,13 @@ def request(target: str = "minimize", phase: Phase = Phase.MINIMIZE, budget: int
                        bounds=((-100.0, 100.0), (-100.0, 100.0)), seed=7, budget=budget, trial_id=target)
 
 
-def stage(root: Path, name: str, replace: tuple[str, str] | None = None) -> Path:
-    """A grader-owned staging folder holding the fixture as solution.py and the shared _probe helper."""
+def stage(root: Path, name: str, replace: tuple[str, str] | None = None, folder: Path = FIXTURES) -> Path:
+    """A grader-owned staging folder holding fixture `folder/name.py` as solution.py and the shared _probe helper."""
     code = root / "code"
+    shutil.rmtree(code, ignore_errors=True)  # a test may run two fixtures' variants one after the other
     code.mkdir()
     shutil.copy(FIXTURES / "_probe.py", code / "_probe.py")
-    text = (FIXTURES / f"{name}.py").read_text()
+    text = (folder / f"{name}.py").read_text()
     if replace:
         assert replace[0] in text
         text = text.replace(*replace)
@@ -129,8 +130,9 @@ def _processes_in(namespaces: set[str]) -> list[str]:
 class Harness:
     """Runs one fixture in one session, then checks what every hostile test checks."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, fixtures: Path = FIXTURES) -> None:
         self.root = root
+        self.fixtures = fixtures
         (root / "objective.pkl").write_bytes(pickle.dumps({"secret": SECRET}))  # where candidates keep theirs
         self.before = _tree(root)
         self.outcomes: list[CallOutcome] = []
@@ -138,7 +140,7 @@ class Harness:
     def run(self, name: str, *requests: CallRequest, policy: Policy = POLICY,
             replace: tuple[str, str] | None = None, control: bool = True) -> list[CallOutcome]:
         """Run `requests` (default: one minimize), then the benign control, in one session of fixture `name`."""
-        code = stage(self.root, name, replace)
+        code = stage(self.root, name, replace, self.fixtures)
         self.before = _tree(self.root)
         calls = list(requests or (request(),)) + ([request("control")] if control else [])
         objectives = [Bowl() for _ in calls]

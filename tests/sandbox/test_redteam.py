@@ -5,7 +5,6 @@ tests/fixtures/redteam/). Run through the real sandbox like the hostile suite, w
 from __future__ import annotations
 
 import dataclasses
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ import pytest
 from harness.load import static_policy_flags
 from harness.results import CallPlan, TrialStatus
 
-from . import hostile_support
-from .hostile_support import FIXTURES, NEEDS_BWRAP, POLICY, X0, Harness, report_of, request
+from .hostile_support import NEEDS_BWRAP, POLICY, X0, Harness, report_of, request
 
 pytestmark = NEEDS_BWRAP
 
@@ -22,23 +20,9 @@ REDTEAM = Path(__file__).resolve().parents[1] / "fixtures" / "redteam"
 BOUNDS = [[-100.0, 100.0], [-100.0, 100.0]]  # what hostile_support.request puts in every CallRequest
 
 
-def _stage(root: Path, name: str, replace: tuple[str, str] | None = None) -> Path:
-    code = root / "code"
-    shutil.rmtree(code, ignore_errors=True)  # a test may run two fixtures' variants one after the other
-    code.mkdir()
-    shutil.copy(FIXTURES / "_probe.py", code / "_probe.py")
-    text = (REDTEAM / f"{name}.py").read_text()
-    if replace:
-        assert replace[0] in text
-        text = text.replace(*replace)
-    (code / "solution.py").write_text(text)
-    return code
-
-
 @pytest.fixture
-def harness(tmp_path: Path, monkeypatch) -> Harness:
-    monkeypatch.setattr(hostile_support, "stage", _stage)
-    return Harness(tmp_path)
+def harness(tmp_path: Path) -> Harness:
+    return Harness(tmp_path, fixtures=REDTEAM)
 
 
 @pytest.mark.parametrize("seccomp", [True, False])
